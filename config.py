@@ -1,0 +1,49 @@
+"""Configuration defaults. Values come from the environment through `MODOBOA_*` variables."""
+
+
+class Config:
+    """Production defaults; override any key with a `MODOBOA_<KEY>` environment variable."""
+
+    # Empty means "a SQLite file under instance/" (see create_app).
+    DATABASE_URL = ""
+    # Empty means "generate one on first start and keep it in instance/secret_key".
+    SECRET_KEY = ""
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set MODOBOA_SESSION_COOKIE_SECURE=true behind HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
+    # Dotted module paths of enabled plugins (each has init_app(app)).
+    PLUGINS: list[str] = []
+    # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
+    LOGIN_THROTTLE_ATTEMPTS = 5
+    LOGIN_THROTTLE_WINDOW = 300
+    # Where generated Postfix maps live, to report on the information page ("" = not configured).
+    POSTFIX_MAPS_DIR = ""
+    # Restrict selectable password schemes to what `doveadm pw -l` lists when doveadm exists.
+    DOVEADM_PATH = "/usr/bin/doveadm"
+    # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
+    PARAMETER_DEFAULTS: dict = {}
+
+
+class DevelopmentConfig(Config):
+    """Local development: debug on."""
+
+    DEBUG = True
+
+
+class TestConfig(Config):
+    """Tests: in-memory SQLite unless the test run passes another URL; CSRF off; no plugins."""
+
+    TESTING = True
+    DATABASE_URL = "sqlite://"
+    SECRET_KEY = "test-only-secret-key"  # noqa: S105 - tests never touch instance/
+    WTF_CSRF_ENABLED = False
+    PLUGINS = []
+    LOGIN_THROTTLE_ATTEMPTS = 5
+    # Cheap hashes keep the suite fast; tests of the rounds parameter set it explicitly.
+    PARAMETER_DEFAULTS = {"core.rounds_number": 1000}

@@ -1,0 +1,41 @@
+"""Blueprint registration: one blueprint per area, URL prefix == name."""
+
+from flask import redirect, url_for
+from flask_login import current_user
+
+from ..permissions import require
+
+
+def register_blueprints(app):
+    """Register every area's blueprint and the root redirect."""
+    from .auth import bp as auth_bp
+    from .dashboard import bp as dashboard_bp
+    from .user import bp as user_bp
+
+    for bp in (auth_bp, dashboard_bp, user_bp):
+        app.register_blueprint(bp, url_prefix=f"/{bp.name}")
+    app.add_url_rule("/", endpoint="root", view_func=root)
+    from . import context
+
+    context.init_app(app)
+
+
+@require()
+def root():
+    """Send the user to their landing page."""
+    return redirect(landing_url(current_user))
+
+
+def landing_url(user) -> str:
+    """Admins land on the dashboard; simple users on `default_top_redirection`."""
+    if user.is_admin:
+        return url_for("dashboard.index")
+    from .. import params
+
+    target = params.get("core.default_top_redirection")
+    if target and target != "user":
+        try:
+            return url_for(f"{target}.index")
+        except Exception:  # noqa: BLE001 - a plugin that went away: fall back
+            pass
+    return url_for("user.index")

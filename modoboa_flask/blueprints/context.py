@@ -1,0 +1,42 @@
+"""Template globals: permission checks, menus and vendored asset paths."""
+
+import glob
+import os
+
+from flask import url_for
+from flask_login import current_user
+
+from .. import signals
+from ..permissions import ROLE_LABELS, has_perm
+
+
+def init_app(app):
+    """Expose can(), menus and vendored asset URLs to every template."""
+    static = app.static_folder
+
+    def vendor(pattern: str) -> str:
+        matches = sorted(glob.glob(os.path.join(static, "vendor", pattern)))
+        if not matches:
+            return ""
+        return url_for("static", filename=os.path.relpath(matches[-1], static))
+
+    app.jinja_env.globals.update(
+        can=lambda perm: has_perm(current_user, perm),
+        vendor=vendor,
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+    )
+
+    @app.context_processor
+    def menus():
+        if not current_user.is_authenticated:
+            return {"url_rules": app.view_functions}
+        return {
+            "url_rules": app.view_functions,
+            "extra_top_menu": signals.collect(
+                signals.admin_menu_display, target="top_menu", user=current_user
+            )
+            + signals.collect(signals.user_menu_display, target="top_menu", user=current_user),
+            "extra_options_menu": signals.collect(
+                signals.user_menu_display, target="options_menu", user=current_user
+            ),
+        }

@@ -1,0 +1,7 @@
+"""Self-service settings of the logged-in user."""
+
+from flask import Blueprint
+
+bp = Blueprint("user", __name__)
+
+from . import views  # noqa: E402,F401

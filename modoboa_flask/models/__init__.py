@@ -1,0 +1,53 @@
+"""Every model, re-exported so Alembic's autogenerate sees the whole schema."""
+
+from .base import Base, utcnow
+from .core import (
+    DOMAINADMINS,
+    RESELLERS,
+    SIMPLEUSERS,
+    SUPERADMINS,
+    ApiToken,
+    Log,
+    LoginFailure,
+    Parameter,
+    Role,
+    RolePermission,
+    User,
+    UserParameter,
+    UserSession,
+)
+from .domains import Domain, DomainAdmin, DomainAlias
+from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
+from .limits import DomainObjectLimit, UserObjectLimit
+from .relaydomains import RelayDomain, Service
+
+__all__ = [
+    "Alias",
+    "AliasRecipient",
+    "ApiToken",
+    "Base",
+    "DOMAINADMINS",
+    "Domain",
+    "DomainAdmin",
+    "DomainAlias",
+    "DomainObjectLimit",
+    "Log",
+    "LoginFailure",
+    "Mailbox",
+    "MailboxOperation",
+    "Parameter",
+    "Quota",
+    "RESELLERS",
+    "RelayDomain",
+    "Role",
+    "RolePermission",
+    "SIMPLEUSERS",
+    "SUPERADMINS",
+    "SenderAddress",
+    "Service",
+    "User",
+    "UserObjectLimit",
+    "UserParameter",
+    "UserSession",
+    "utcnow",
+]

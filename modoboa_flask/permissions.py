@@ -1,0 +1,261 @@
+"""Who may do what to which object: the one place every view, CLI command and API asks.
+
+Rules (Modoboa 1.6, reference §3): super admins do everything; resellers act on the domains
+they own or administer and on the accounts they (or their domain admins) own; domain admins
+act inside the domains they administer and never on an account of a higher role; simple users
+only manage themselves. Lists go through the ``visible_*`` selects, so an object outside the
+user's scope is simply not found (404), never "forbidden".
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, g, has_request_context
+from flask_login import current_user, login_required
+from sqlalchemy import Select, false, or_, select
+
+from .extensions import db
+from .models import (
+    DOMAINADMINS,
+    RESELLERS,
+    SIMPLEUSERS,
+    SUPERADMINS,
+    Alias,
+    Domain,
+    DomainAdmin,
+    DomainAlias,
+    Mailbox,
+    RolePermission,
+    User,
+)
+
+ROLE_LEVELS = {SIMPLEUSERS: 1, DOMAINADMINS: 2, RESELLERS: 3, SUPERADMINS: 4}
+ROLE_LABELS = {
+    SIMPLEUSERS: "Simple user",
+    DOMAINADMINS: "Domain administrator",
+    RESELLERS: "Reseller",
+    SUPERADMINS: "Super administrator",
+}
+_DOMAIN_ADMIN_PERMS = [
+    "domains.view",
+    "accounts.view", "accounts.add", "accounts.change", "accounts.delete",
+    "mailboxes.view", "mailboxes.add", "mailboxes.change", "mailboxes.delete",
+    "aliases.view", "aliases.add", "aliases.change", "aliases.delete",
+]  # fmt: skip
+ROLE_PERMISSIONS = {
+    SIMPLEUSERS: [],
+    DOMAINADMINS: _DOMAIN_ADMIN_PERMS,
+    RESELLERS: _DOMAIN_ADMIN_PERMS
+    + [
+        "domains.add",
+        "domains.change",
+        "domains.delete",
+        "domainaliases.add",
+        "domainaliases.change",
+        "domainaliases.delete",
+        "relaydomains.add",
+        "relaydomains.change",
+        "relaydomains.delete",
+        "services.add",
+        "services.change",
+        "services.delete",
+        "limits.change",
+    ],  # fmt: skip
+    SUPERADMINS: [],  # super admins hold every permission implicitly
+}
+
+
+def role_level(role: str | None) -> int:
+    """Rank of *role*: higher outranks lower; unknown roles rank with simple users."""
+    return ROLE_LEVELS.get(role or SIMPLEUSERS, 1)
+
+
+def _role_permissions() -> dict[str, set[str]]:
+    cached = g.get("_role_perms") if has_request_context() else None
+    if cached is None:
+        cached = {}
+        for role, code in db.session.execute(
+            select(RolePermission.role_name, RolePermission.codename)
+        ):
+            cached.setdefault(role, set()).add(code)
+        if has_request_context():
+            g._role_perms = cached
+    return cached
+
+
+def has_perm(user, codename: str) -> bool:
+    """True when *user*'s role grants *codename* (super admins hold every permission)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return codename in _role_permissions().get(user.role, set())
+
+
+def require(permission: str | None = None):
+    """Decorate a view: log in required, then *permission* (None = any logged-in user)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if permission and not has_perm(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission or "login"
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as reachable without login (audited by the permission test)."""
+    view.permission = "public"
+    return view
+
+
+# --- scoped selects -----------------------------------------------------------------------
+def administered_domain_ids(user) -> Select:
+    """Ids of the domains *user* administers (explicit grants, or owns as a reseller)."""
+    granted = select(DomainAdmin.domain_id).where(DomainAdmin.user_id == user.id)
+    if user.role == RESELLERS:
+        return granted.union(select(Domain.id).where(Domain.owner_id == user.id))
+    return granted
+
+
+def visible_domains(user) -> Select:
+    """Select the domains *user* may see."""
+    stmt = select(Domain)
+    if user.is_superuser:
+        return stmt
+    if user.role not in (RESELLERS, DOMAINADMINS):
+        return stmt.where(false())
+    return stmt.where(Domain.id.in_(administered_domain_ids(user)))
+
+
+def visible_domain_aliases(user) -> Select:
+    """Select the domain aliases of the domains *user* may see."""
+    stmt = select(DomainAlias)
+    if user.is_superuser:
+        return stmt
+    return stmt.where(DomainAlias.target_id.in_(visible_domains(user).with_only_columns(Domain.id)))
+
+
+def _lower_roles(user) -> list[str]:
+    """Roles *user* may see and manage in others (its own included: peers of a domain)."""
+    level = role_level(user.role)
+    return [role for role, lvl in ROLE_LEVELS.items() if lvl <= level and role != SUPERADMINS]
+
+
+def visible_accounts(user) -> Select:
+    """Select the accounts *user* may see: itself, those it owns, those in its domains."""
+    stmt = select(User)
+    if user.is_superuser:
+        return stmt
+    if user.role not in (RESELLERS, DOMAINADMINS):
+        return stmt.where(User.id == user.id)
+    in_my_domains = select(Mailbox.user_id).where(
+        Mailbox.domain_id.in_(administered_domain_ids(user))
+    )
+    conditions = [
+        User.id == user.id,
+        User.owner_id == user.id,
+        User.id.in_(in_my_domains) & User.role.in_(_lower_roles(user)),
+    ]
+    if user.role == RESELLERS:
+        # One level of delegation: what the reseller's own admins created.
+        my_admins = select(User.id).where(User.owner_id == user.id)
+        conditions.append(User.owner_id.in_(my_admins))
+    return stmt.where(or_(*conditions), User.role.in_(_lower_roles(user)))
+
+
+def visible_mailboxes(user) -> Select:
+    """Select the mailboxes whose accounts *user* may see."""
+    stmt = select(Mailbox)
+    if user.is_superuser:
+        return stmt
+    return stmt.where(Mailbox.user_id.in_(visible_accounts(user).with_only_columns(User.id)))
+
+
+def visible_aliases(user) -> Select:
+    """Select the aliases (internal ones included) of the domains *user* may see."""
+    stmt = select(Alias)
+    if user.is_superuser:
+        return stmt
+    if user.role not in (RESELLERS, DOMAINADMINS):
+        return stmt.where(false())
+    return stmt.where(Alias.domain_id.in_(administered_domain_ids(user)))
+
+
+_VISIBLE = {
+    Domain: visible_domains,
+    DomainAlias: visible_domain_aliases,
+    User: visible_accounts,
+    Mailbox: visible_mailboxes,
+    Alias: visible_aliases,
+}
+
+
+def can_access(user, obj) -> bool:
+    """True when *obj* lies inside *user*'s scope."""
+    if user.is_superuser:
+        return True
+    model = type(obj)
+    stmt = _VISIBLE[model](user).where(model.id == obj.id)
+    return db.session.scalar(select(stmt.exists())) or False
+
+
+def get_visible_or_404(user, model, object_id):
+    """Load *model* #object_id if *user* may see it, else abort 404."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.scalar(_VISIBLE[model](user).where(model.id == object_id))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def can_manage_account(user, account) -> bool:
+    """True when *user* may edit/delete *account*: in scope and not of a higher role."""
+    if user.is_superuser:
+        return True
+    if role_level(account.role) > role_level(user.role):
+        return False
+    return can_access(user, account)
+
+
+def assignable_roles(user, account=None) -> list[str]:
+    """Roles *user* may give to *account* (None = a new account), lowest first."""
+    from . import signals
+
+    if user.is_superuser:
+        roles = [SIMPLEUSERS, DOMAINADMINS, RESELLERS, SUPERADMINS]
+    elif user.role == RESELLERS:
+        roles = [SIMPLEUSERS, DOMAINADMINS]
+        if account is not None and account.id == user.id:
+            roles = [RESELLERS]
+    elif user.role == DOMAINADMINS:
+        roles = [SIMPLEUSERS]
+        if account is not None and account.id == user.id:
+            roles = [DOMAINADMINS]
+    else:
+        return []
+    allowed = []
+    for role in roles:
+        current = account is not None and account.role == role
+        vetoes = signals.collect(signals.user_can_set_role, user=user, role=role, account=account)
+        if current or all(vetoes):
+            allowed.append(role)
+    return allowed
+
+
+def is_domain_admin_of(user, domain) -> bool:
+    """True when *user* administers *domain* (grant, ownership, or super admin)."""
+    if user.is_superuser:
+        return True
+    stmt = administered_domain_ids(user).subquery()
+    return bool(db.session.scalar(select(stmt.c[0]).where(stmt.c[0] == domain.id)))

@@ -1,0 +1,64 @@
+"""Server-side login sessions: the cookie holds a random key; its hash is a database row."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import has_request_context, request
+from sqlalchemy import delete, select
+
+from .extensions import db
+from .models import User, UserSession, utcnow
+
+# Writing last_seen on every request would turn every page view into a write.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_session(user: User) -> str:
+    """Create a session row for *user* and return the key to put in the cookie."""
+    key = secrets.token_urlsafe(32)
+    row = UserSession(key_hash=_digest(key), user_id=user.id)
+    if has_request_context():
+        row.ip_address = (request.remote_addr or "")[:45]
+        row.user_agent = (request.user_agent.string or "")[:255]
+    db.session.add(row)
+    user.session_key = key
+    return key
+
+
+def load_session_user(key: str) -> User | None:
+    """Return the active user of session *key*, or None when it was ended."""
+    if not key:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key)))
+    if row is None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if now - row.last_seen > _TOUCH_EVERY:
+        row.last_seen = now
+        db.session.commit()
+    user.session_key = key
+    return user
+
+
+def end_session(key: str | None) -> None:
+    """Delete the session row of *key* (logout)."""
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key_hash == _digest(key)))
+
+
+def end_sessions(user_id: int, keep_key: str | None = None) -> None:
+    """End every session of a user except *keep_key* (password change, disable, delete)."""
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_key:
+        stmt = stmt.where(UserSession.key_hash != _digest(keep_key))
+    db.session.execute(stmt)

@@ -1,0 +1,114 @@
+"""Shared fixtures: the app on the test database, clients logged in as each role."""
+
+import os
+
+import pytest
+from sqlalchemy import event
+
+from config import TestConfig
+from modoboa_flask import create_app
+from modoboa_flask.accounts import load_initial_data
+from modoboa_flask.extensions import db
+from modoboa_flask.sessions import open_session
+from tests import factories
+
+# The suite runs unchanged on SQLite, PostgreSQL and MariaDB: `make test` sets this URL.
+DATABASE_URL = os.environ.get("MODOBOA_TEST_DATABASE_URL", "sqlite://")
+IN_MEMORY = DATABASE_URL == "sqlite://"
+_schema_ready = False
+
+
+def make_app(**overrides):
+    """Build a test app on the test database (tests may pass config overrides)."""
+    config = {"DATABASE_URL": DATABASE_URL}
+    config.update(overrides)
+    return create_app(TestConfig, config)
+
+
+def _reset_database():
+    """Give each test an empty schema: recreate in memory, else delete every row."""
+    global _schema_ready
+    if IN_MEMORY:
+        db.create_all()
+        return
+    if not _schema_ready:
+        db.drop_all()
+        db.create_all()
+        _schema_ready = True
+        return
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app():
+    """A fresh app whose database holds the initial data (roles, admin, services)."""
+    app = make_app()
+    with app.app_context():
+        _reset_database()
+        load_initial_data()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (not logged in)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `flask` commands."""
+    return app.test_cli_runner()
+
+
+def log_client_in(app, client, user_id):
+    """Open a server-side session for *user_id* and put its key in *client*'s cookie."""
+    from modoboa_flask.models import User
+
+    with app.app_context():
+        key = open_session(db.session.get(User, user_id))
+        db.session.commit()
+    with client.session_transaction() as sess:
+        sess["_user_id"], sess["_fresh"] = key, True
+    return client
+
+
+@pytest.fixture
+def login(app, client):
+    """Return a callable logging `client` in as a new user of a role (or a given user id)."""
+
+    def _login(role="SuperAdmins", user_id=None, **kwargs):
+        if user_id is None:
+            with app.app_context():
+                user_id = factories.make_user(role=role, **kwargs)
+        return log_client_in(app, client, user_id)
+
+    return _login
+
+
+@pytest.fixture
+def count_queries(app):
+    """Return a context manager counting the SQL statements run inside it."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _count():
+        statements = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return _count

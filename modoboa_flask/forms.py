@@ -1,5 +1,6 @@
 """Shared form pieces: the empty CSRF-only form and the tab descriptor plugins return."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
@@ -14,13 +15,20 @@ class EmptyForm(FlaskForm):
 
 @dataclass(frozen=True)
 class FormTab:
-    """A tab of a tabbed edit form (core tabs and plugin tabs alike)."""
+    """A tab of a tabbed edit form (core tabs and plugin tabs alike).
+
+    `load(user, obj)` returns the form's initial data (the FillDomainInstances /
+    FillAccountInstances role); `save(user, obj, form)` applies a valid form through the
+    services (raising ServiceError to refuse). The caller commits.
+    """
 
     id: str
     title: str
     form_class: type
     template: str
     order: int = 100
+    load: Callable | None = None
+    save: Callable | None = None
 
 
 def strong_password(form, field):

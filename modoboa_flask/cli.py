@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import g
+from flask.cli import with_appcontext
 
 from . import params, signals
 from .accounts import first_superuser, load_initial_data
@@ -25,6 +26,7 @@ def init_app(app):
 
 
 @click.command("load-initial-data")
+@with_appcontext  # added with add_command, so AppGroup does not wrap it for us
 @click.option("--admin-username", default="admin", show_default=True)
 def load_initial_data_command(admin_username):
     """Create roles, the default super admin, Postfix services and plugins' data (idempotent)."""

@@ -1,5 +1,7 @@
 """The base UI: layout, menus by role, error pages, htmx wiring."""
 
+import re
+
 import pytest
 
 from modoboa_flask.permissions import require

@@ -4,7 +4,6 @@ import secrets
 
 import click
 from flask import g
-from flask.cli import with_appcontext
 
 from . import params, signals
 from .accounts import first_superuser, load_initial_data
@@ -21,12 +20,10 @@ def act_as_superuser():
 
 
 def init_app(app):
-    """Register the app-wide commands."""
-    app.cli.add_command(load_initial_data_command)
+    """Register the app-wide commands (AppGroup commands run inside an app context)."""
+    app.cli.command("load-initial-data")(load_initial_data_command)
 
 
-@click.command("load-initial-data")
-@with_appcontext  # added with add_command, so AppGroup does not wrap it for us
 @click.option("--admin-username", default="admin", show_default=True)
 def load_initial_data_command(admin_username):
     """Create roles, the default super admin, Postfix services and plugins' data (idempotent)."""

@@ -151,9 +151,7 @@ def test_account_and_alias_lifecycle_is_audited(actor):
     assert _check(account, "modify", actor, "User").changes["first_name"] == ["Old", "New"]
     identities.set_account_password(actor, account, "Other-5678x")
     assert all("Other-5678x" not in str(r.changes) for r in _logs(object_type="User"))
-    alias = identities.create_alias(
-        actor, address="list@audit.test", recipients=["x@example.org"]
-    )
+    alias = identities.create_alias(actor, address="list@audit.test", recipients=["x@example.org"])
     db.session.flush()
     _check(alias, "create", actor, "Alias")
     identities.update_alias(actor, alias, description="team")

@@ -1,5 +1,4 @@
 """Browser fixtures: the real pages served by a live server, driven by headless Chromium."""
-
 import pytest
 
 from tests.conftest import fresh_app

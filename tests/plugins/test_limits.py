@@ -55,6 +55,11 @@ def user(user_id) -> User:
     return db.session.get(User, user_id)
 
 
+def superadmin() -> User:
+    """The super admin load_initial_data created (ids differ between databases)."""
+    return db.session.scalar(select(User).where(User.username == "admin"))
+
+
 def account(role="DomainAdmins", owner=None, creator=None) -> User:
     """A new account announced with AccountCreated, as the identities services do."""
     new = user(factories.make_user(role=role, owner_id=owner.id if owner else None))
@@ -128,7 +133,7 @@ def test_minus_one_is_unlimited(app):
         public_alias(dom, local)
     with pytest.raises(LimitReached, match="Mailbox aliases: limit reached"):
         can_create(admin, "mailbox_aliases")
-    services.set_user_limits(user(1), admin, {"mailbox_aliases": -1})
+    services.set_user_limits(superadmin(), admin, {"mailbox_aliases": -1})
     can_create(admin, "mailbox_aliases", count=100)  # 1.6.2 refused this
 
 
@@ -172,12 +177,12 @@ def test_domain_admins_limit_restricts_assignable_roles(app):
 
 
 def test_skipped_for_super_admins_simple_users_and_when_disabled(app):
-    superadmin = user(factories.make_user(role="SuperAdmins"))
-    can_create(superadmin, "domains", count=1000)
+    other_superadmin = user(factories.make_user(role="SuperAdmins"))
+    can_create(other_superadmin, "domains", count=1000)
     simple = account("SimpleUsers")
     can_create(simple, "mailbox_aliases", count=1000)  # a user's own forward is not limited
     admin = account(owner=account("Resellers"), creator=None)
-    services.set_user_limits(user(1), admin, {"mailboxes": 0})
+    services.set_user_limits(superadmin(), admin, {"mailboxes": 0})
     with pytest.raises(LimitReached):
         can_create(admin, "mailboxes")
     params.set("limits.enable_admin_limits", "no")
@@ -224,7 +229,7 @@ def test_unlimited_only_from_an_unlimited_reseller(app):
     with pytest.raises(BadRequest, match="You're not allowed to define unlimited values"):
         services.set_user_limits(reseller, sub, {"mailboxes": -1})
     db.session.rollback()
-    services.set_user_limits(user(1), reseller, {"mailboxes": -1})
+    services.set_user_limits(superadmin(), reseller, {"mailboxes": -1})
     services.set_user_limits(reseller, sub, {"mailboxes": -1})
     assert (maximum(reseller, "mailboxes"), maximum(sub, "mailboxes")) == (-1, -1)
 
@@ -248,9 +253,9 @@ def test_who_may_set_limits(app):
         with pytest.raises(PermissionDenied):
             services.set_user_limits(actor, target, {"mailboxes": 0})
     with pytest.raises(BadRequest, match="Invalid limit"):
-        services.set_user_limits(user(1), sub, {"mailboxes": -2})
+        services.set_user_limits(superadmin(), sub, {"mailboxes": -2})
     with pytest.raises(BadRequest, match="Unknown limit domains"):
-        services.set_user_limits(user(1), sub, {"domains": 1})  # reseller-only limit
+        services.set_user_limits(superadmin(), sub, {"domains": 1})  # reseller-only limit
 
 
 # --- domain limits ------------------------------------------------------------------------
@@ -276,7 +281,7 @@ def test_domain_limits(app):
     db.session.commit()
     with pytest.raises(LimitReached, match="^Domain aliases: limit reached$"):
         can_create(dom, "domain_aliases")
-    services.set_domain_limits(user(1), dom, {"mailboxes": -1})
+    services.set_domain_limits(superadmin(), dom, {"mailboxes": -1})
     can_create(dom, "mailboxes", count=50)
     params.set("limits.enable_domain_limits", "no")
     can_create(dom, "domain_aliases", count=50)
@@ -288,16 +293,16 @@ def _tab_ids(editor, target):
 
 
 def test_account_tab_visibility(app):
-    superadmin = user(1)
+    boss = superadmin()
     reseller = account("Resellers")
     sub = account(owner=reseller, creator=reseller)
-    assert _tab_ids(superadmin, sub) == ["resources"]
-    assert _tab_ids(superadmin, reseller) == ["resources"]
+    assert _tab_ids(boss, sub) == ["resources"]
+    assert _tab_ids(boss, reseller) == ["resources"]
     assert _tab_ids(reseller, sub) == ["resources"]
     assert _tab_ids(reseller, reseller) == []  # not on oneself
-    assert _tab_ids(sub, sub) == [] and _tab_ids(superadmin, account("SimpleUsers")) == []
+    assert _tab_ids(sub, sub) == [] and _tab_ids(boss, account("SimpleUsers")) == []
     params.set("limits.enable_admin_limits", "no")
-    assert _tab_ids(superadmin, sub) == []
+    assert _tab_ids(boss, sub) == []
 
 
 def test_account_tab_fields_bind_and_save(app):
@@ -307,9 +312,12 @@ def test_account_tab_fields_bind_and_save(app):
     form = tabs.bind(tab, reseller, sub)
     names = [f.name for f in form if f.type == "StringField"]
     assert names == ["resources-mailboxes", "resources-mailbox_aliases"]  # reseller-only hidden
-    (reseller_tab,) = signals.collect(signals.extra_account_form, user=user(1), account=reseller)
+    (reseller_tab,) = signals.collect(
+        signals.extra_account_form, user=superadmin(), account=reseller
+    )
     assert (
-        len([f for f in tabs.bind(reseller_tab, user(1), reseller) if f.type == "StringField"]) == 5
+        len([f for f in tabs.bind(reseller_tab, superadmin(), reseller) if f.type == "StringField"])
+        == 5
     )
     from flask import render_template
 
@@ -361,7 +369,7 @@ def test_extra_limit_templates(app):
         assert maximum(reseller, "relay_domains") == 0  # no parameter: the template default
         with pytest.raises(LimitReached, match="^Relay domains: limit reached$"):
             can_create(reseller, "relay_domains")
-        services.set_user_limits(user(1), reseller, {"widgets": 5})
+        services.set_user_limits(superadmin(), reseller, {"widgets": 5})
         with pytest.raises(LimitReached, match="^Widgets: limit reached$"):
             can_create(reseller, "widgets")
 

@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, User
@@ -89,8 +89,8 @@ class GeneralTabForm(_TypeChoices, FlaskForm):
 class AdminsTabForm(FlaskForm):
     """Edit tab (super admins): who administers the domain."""
 
-    remove = SelectMultipleField("Remove", choices=[], validate_choice=True)
-    add = SelectField("Add an administrator", choices=[], validate_choice=True)
+    remove = SelectMultipleField("Remove", choices=[])
+    add = SelectField("Add an administrator", choices=[], default="")
 
     def setup(self, user, domain):
         """Current administrators may be removed; other admins and resellers added."""
@@ -125,6 +125,8 @@ class AliasesTabForm(FlaskForm):
 class DeleteForm(FlaskForm):
     """Confirmation of a domain deletion."""
 
+    # Posted by the confirmation page only: a bare POST deletes nothing.
+    confirm = HiddenField(default="yes", validators=[InputRequired(), AnyOf(["yes"])])
     keep_mailboxes = BooleanField("Keep mailbox directories on disk", default=True)
 
 

@@ -20,11 +20,14 @@ def test_add_and_remove_domain_admins(app, login):
     assert "Remove first" in page and '<option value="%d">second</option>' % second in page
     assert ">simple<" not in page
     response = client.post(
-        f"/domains/{domain_id}/tabs/admins", data={"admins-remove": str(first), "admins-add": second}
+        f"/domains/{domain_id}/tabs/admins",
+        data={"admins-remove": str(first), "admins-add": second},
     )
     assert "Administrators saved." in response.get_data(as_text=True)
     with app.app_context():
-        rows = db.session.scalars(select(DomainAdmin.user_id).where(DomainAdmin.domain_id == domain_id))
+        rows = db.session.scalars(
+            select(DomainAdmin.user_id).where(DomainAdmin.domain_id == domain_id)
+        )
         assert list(rows) == [second]
 
 

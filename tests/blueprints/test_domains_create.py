@@ -262,9 +262,7 @@ def test_extra_domain_types_are_offered(app, login):
     with app.app_context():
         assert domain_named("ml.com").type == "mailinglist"
         with pytest.raises(BadRequest, match="Unknown domain type"):
-            services.create_domain(
-                db.session.get(User, 1), name="bad-type.com", type="mailinglist"
-            )
+            services.create_domain(db.session.get(User, 1), name="bad-type.com", type="mailinglist")
 
 
 def test_create_domain_service_contract(app):

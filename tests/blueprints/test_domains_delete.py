@@ -35,7 +35,9 @@ def build(app):
         outside.recipients.append(AliasRecipient(address="stay@kept.com"))
         internal = Alias(address="@gone.net", domain_id=gone, internal=True)
         internal.recipients.append(AliasRecipient(address="@gone.com"))
-        db.session.add_all([public, outside, internal, DomainAlias(name="gone.net", target_id=gone)])
+        db.session.add_all(
+            [public, outside, internal, DomainAlias(name="gone.net", target_id=gone)]
+        )
         db.session.commit()
         grant_domain(make_user("DomainAdmins", username="da"), gone)
         return gone, user_id
@@ -46,7 +48,9 @@ def test_confirmation_page_then_delete(app, login):
     gone, user_id = build(app)
     page = client.get(f"/domains/{gone}/delete").get_data(as_text=True)
     assert "Delete gone.com?" in page and 'name="keep_mailboxes"' in page
-    response = client.post(f"/domains/{gone}/delete", data={"confirm": "yes", "keep_mailboxes": "y"})
+    response = client.post(
+        f"/domains/{gone}/delete", data={"confirm": "yes", "keep_mailboxes": "y"}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/domains/"
     with app.app_context():
         assert db.session.get(Domain, gone) is None
@@ -138,7 +142,9 @@ def test_you_cant_delete_your_own_domain(app, login):
         db.session.get(Domain, gone).owner_id = me
         db.session.commit()
     client = login(user_id=me)
-    response = client.post(f"/domains/{gone}/delete", data={"confirm": "yes", "keep_mailboxes": "y"})
+    response = client.post(
+        f"/domains/{gone}/delete", data={"confirm": "yes", "keep_mailboxes": "y"}
+    )
     assert response.status_code == 403
     assert "You can&#39;t delete your own domain." in response.get_data(as_text=True)
     with app.app_context():

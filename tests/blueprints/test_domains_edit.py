@@ -112,8 +112,9 @@ def test_pool_below_one_mailbox_is_refused(app, login, pool):
 
 def test_pool_below_the_sum_is_refused(app, login, pool):
     body = general(login(), pool, name="pool.com", quota=60, default_mailbox_quota=20)
-    assert "The domain quota (60 MB) is lower than the quotas of its mailboxes (70 MB in total)." in (
-        body.get_data(as_text=True)
+    assert (
+        "The domain quota (60 MB) is lower than the quotas of its mailboxes (70 MB in total)."
+        in (body.get_data(as_text=True))
     )
     with app.app_context():
         assert db.session.get(Domain, pool).quota == 100

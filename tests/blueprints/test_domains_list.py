@@ -94,7 +94,11 @@ def test_type_filter_and_sort(app, login):
     assert names(client.get("/domains/?type=relaydomain")) == ["b-relay.com"]
     assert names(client.get("/domains/?type=domain")) == ["a-local.com", "c-local.com"]
     assert names(client.get("/domains/")) == ["a-local.com", "b-relay.com", "c-local.com"]
-    assert names(client.get("/domains/?sort=-name")) == ["c-local.com", "b-relay.com", "a-local.com"]
+    assert names(client.get("/domains/?sort=-name")) == [
+        "c-local.com",
+        "b-relay.com",
+        "a-local.com",
+    ]
 
 
 def test_page_size_comes_from_parameter(app, login):

@@ -26,8 +26,14 @@ EXPECTED = {
     ("Resellers", "own"): {**OK, "admins_tab": 403},
     ("Resellers", "foreign"): dict.fromkeys(OK, 404),
     ("DomainAdmins", "own"): {
-        "detail": 200, "edit": 200, "general_tab": 403, "aliases_tab": 403, "admins_tab": 403,
-        "aliases_page": 200, "delete_page": 403, "delete": 403,
+        "detail": 200,
+        "edit": 200,
+        "general_tab": 403,
+        "aliases_tab": 403,
+        "admins_tab": 403,
+        "aliases_page": 200,
+        "delete_page": 403,
+        "delete": 403,
     },  # fmt: skip
     ("DomainAdmins", "foreign"): dict.fromkeys(OK, 404),
     ("SimpleUsers", "own"): dict.fromkeys(OK, 403),

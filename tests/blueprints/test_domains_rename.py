@@ -123,7 +123,9 @@ def test_renaming_a_domain_alias_keeps_its_internal_row(app, login):
         services.update_domain_alias(db.session.get(User, 1), domain_alias, name="Neu.net")
         db.session.commit()
         internal = db.session.scalars(select(Alias).where(Alias.address.like("@%.net"))).all()
-        assert [(a.address, a.recipients[0].address) for a in internal] == [("@neu.net", "@old.com")]
+        assert [(a.address, a.recipients[0].address) for a in internal] == [
+            ("@neu.net", "@old.com")
+        ]
     rename(app, domain_id)
     with app.app_context():
         internal = db.session.scalar(select(Alias).where(Alias.address == "@neu.net"))

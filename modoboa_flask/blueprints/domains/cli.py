@@ -15,7 +15,9 @@ from .names import normalize_domain_name
 def _actor():
     actor = first_superuser()
     if actor is None:
-        raise click.ClickException("No super administrator exists: run `flask load-initial-data` first.")
+        raise click.ClickException(
+            "No super administrator exists: run `flask load-initial-data` first."
+        )
     return actor
 
 

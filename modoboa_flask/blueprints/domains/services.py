@@ -95,7 +95,10 @@ def create_domain(
     db.session.flush()
     signals.send(signals.domain_created, user=actor, domain=domain)
     audit.record(
-        f"Domain '{name}' added", action="create", obj=domain, changes=audit.diff({}, snapshot(domain))
+        f"Domain '{name}' added",
+        action="create",
+        obj=domain,
+        changes=audit.diff({}, snapshot(domain)),
     )
     for alias_name in alias_names:
         authorize(actor, "domainaliases.add")

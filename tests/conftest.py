@@ -41,13 +41,19 @@ def _reset_database():
             conn.execute(table.delete())
 
 
-@pytest.fixture
-def app():
-    """A fresh app whose database holds the initial data (roles, admin, services)."""
-    app = make_app()
+def fresh_app(**overrides):
+    """A test app on an emptied database holding only the initial data."""
+    app = make_app(**overrides)
     with app.app_context():
         _reset_database()
         load_initial_data()
+    return app
+
+
+@pytest.fixture
+def app():
+    """A fresh app whose database holds the initial data (roles, admin, services)."""
+    app = fresh_app()
     yield app
     with app.app_context():
         db.session.remove()
@@ -112,3 +118,17 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (Playwright's sync API allows one at a time)."""
+    from tests.peers import browser, require
+
+    require(browser.available, "Debian's chromium and the playwright package are needed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = browser.launch_chromium(playwright)
+        yield instance
+        instance.close()

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from modoboa_flask import signals
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Domain, DomainAdmin, Quota
 from tests.factories import grant_domain, make_domain, make_mailbox, make_user
@@ -45,7 +46,7 @@ def test_removing_the_owner_sends_ownership_removed(app, login):
         client.post(f"/domains/{domain_id}/tabs/admins", data={"admins-remove": str(reseller)})
     assert seen == [("res", "owned.com")]
     with app.app_context():
-        assert db.session.get(Domain, domain_id).owner_id == 1  # back to the first super admin
+        assert db.session.get(Domain, domain_id).owner_id == first_superuser().id
 
 
 def test_unknown_account_is_refused_in_place(app, login):

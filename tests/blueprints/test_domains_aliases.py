@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from modoboa_flask import signals
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.blueprints.domains import services
 from modoboa_flask.exceptions import LimitReached
 from modoboa_flask.extensions import db
@@ -15,7 +16,7 @@ from tests.factories import make_domain
 def target(app):
     with app.app_context():
         domain_id = make_domain("target.com")
-        actor = db.session.get(User, 1)
+        actor = first_superuser()
         for name in ("one.net", "two.net"):
             services.create_domain_alias(actor, db.session.get(Domain, domain_id), name)
         db.session.commit()
@@ -104,7 +105,7 @@ def test_delete_alias_service_sends_event_and_audits(app, target):
             seen.append(domain_alias.name)
 
         with signals.domain_alias_deleted.connected_to(on_deleted, sender=app):
-            services.delete_domain_alias(db.session.get(User, 1), domain_alias)
+            services.delete_domain_alias(first_superuser(), domain_alias)
         db.session.commit()
         assert db.session.scalar(select(Log.level).where(Log.message.like("%one.net' deleted")))
     assert seen == ["one.net"]
@@ -122,6 +123,6 @@ def test_limits_are_asked_for_actor_and_domain(app, target):
     with app.app_context(), signals.can_create_object.connected_to(refuse, sender=app):
         with pytest.raises(LimitReached):
             services.create_domain_alias(
-                db.session.get(User, 1), db.session.get(Domain, target), "more.net"
+                first_superuser(), db.session.get(Domain, target), "more.net"
             )
     assert asked == [("User", "domain_aliases", 1), ("Domain", "domain_aliases", 1)]

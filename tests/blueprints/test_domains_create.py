@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from wtforms import StringField
 
 from modoboa_flask import params, signals
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.blueprints.domains import services
 from modoboa_flask.exceptions import BadRequest, LimitReached
 from modoboa_flask.extensions import db
@@ -262,12 +263,12 @@ def test_extra_domain_types_are_offered(app, login):
     with app.app_context():
         assert domain_named("ml.com").type == "mailinglist"
         with pytest.raises(BadRequest, match="Unknown domain type"):
-            services.create_domain(db.session.get(User, 1), name="bad-type.com", type="mailinglist")
+            services.create_domain(first_superuser(), name="bad-type.com", type="mailinglist")
 
 
 def test_create_domain_service_contract(app):
     with app.app_context():
-        actor = db.session.get(User, 1)
+        actor = first_superuser()
         domain = services.create_domain(
             actor, name="svc.com", quota=0, aliases=["svc.net", "SVC.net", ""], enabled=False
         )

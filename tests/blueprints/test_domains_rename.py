@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from modoboa_flask import params
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.blueprints.domains import services
 from modoboa_flask.exceptions import Conflict
 from modoboa_flask.extensions import db
@@ -41,7 +42,7 @@ def build(app):
         elsewhere.recipients.append(AliasRecipient(address="user@old.com"))
         db.session.add_all([catchall, public, elsewhere])
         db.session.commit()
-        admin = db.session.get(User, 1)
+        admin = first_superuser()
         services.create_domain_alias(admin, db.session.get(Domain, old), "old.net")
         db.session.commit()
         return old
@@ -49,7 +50,7 @@ def build(app):
 
 def rename(app, domain_id, new="new.com"):
     with app.app_context():
-        services.update_domain(db.session.get(User, 1), db.session.get(Domain, domain_id), name=new)
+        services.update_domain(first_superuser(), db.session.get(Domain, domain_id), name=new)
         db.session.commit()
 
 
@@ -104,7 +105,7 @@ def test_rename_refused_when_an_account_already_uses_the_name(app):
     with app.app_context():
         db.session.add(User(username="user@new.com"))
         db.session.commit()
-        actor = db.session.get(User, 1)
+        actor = first_superuser()
         try:
             services.update_domain(actor, db.session.get(Domain, domain_id), name="new.com")
         except Conflict as exc:
@@ -120,7 +121,7 @@ def test_renaming_a_domain_alias_keeps_its_internal_row(app, login):
     domain_id = build(app)
     with app.app_context():
         domain_alias = db.session.scalar(select(DomainAlias))
-        services.update_domain_alias(db.session.get(User, 1), domain_alias, name="Neu.net")
+        services.update_domain_alias(first_superuser(), domain_alias, name="Neu.net")
         db.session.commit()
         internal = db.session.scalars(select(Alias).where(Alias.address.like("@%.net"))).all()
         assert [(a.address, a.recipients[0].address) for a in internal] == [

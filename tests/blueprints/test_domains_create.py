@@ -276,3 +276,14 @@ def test_create_domain_service_contract(app):
         assert domain.owner_id == actor.id and not domain.enabled
         assert [a.name for a in domain.aliases] == ["svc.net"]
         assert db.session.scalar(select(func.count(AliasRecipient.id))) == 1
+
+
+def test_options_step_hidden_when_domain_admins_role_is_vetoed(app, login):
+    client = login()
+
+    def veto(sender, user, role, account, **kw):
+        return [role != "DomainAdmins"]
+
+    with signals.user_can_set_role.connected_to(veto, sender=app):
+        page = client.get("/domains/new").get_data(as_text=True)
+    assert 'id="tab-general"' in page and 'id="tab-options"' not in page

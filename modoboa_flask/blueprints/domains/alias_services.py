@@ -81,7 +81,7 @@ def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAl
         db.session.flush()
         audit.record(
             f"Domain alias '{domain_alias.name}' modified",
-            action="change",
+            action="modify",
             obj=domain_alias,
             changes=diff,
             level="WARNING",

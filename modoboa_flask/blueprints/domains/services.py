@@ -170,7 +170,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
         signals.send(signals.domain_modified, domain=domain, oldname=old_name)
         audit.record(
             f"Domain '{domain.name}' modified",
-            action="change",
+            action="modify",
             obj=domain,
             changes=changed,
             level="WARNING",
@@ -240,7 +240,7 @@ def _grant(actor, domain: Domain, account: User) -> DomainAdmin:
     db.session.flush()
     audit.record(
         f"{account.username} now administers domain '{domain.name}'",
-        action="change",
+        action="modify",
         obj=domain,
         changes={"administrators": [None, account.username]},
     )
@@ -266,7 +266,7 @@ def remove_domain_admin(actor, domain: Domain, account: User) -> None:
     db.session.flush()
     audit.record(
         f"{account.username} no longer administers domain '{domain.name}'",
-        action="change",
+        action="modify",
         obj=domain,
         changes={"administrators": [account.username, None]},
         level="WARNING",

@@ -106,3 +106,19 @@ def test_lmtp_delivery_lands_in_the_maildir_and_updates_the_quota_row(dovecot, m
         time.sleep(0.1)
     assert row.messages == 1
     assert row.bytes >= len(message.as_bytes())
+
+
+def test_mailbox_operations_ask_the_real_doveadm_for_the_home(dovecot, mail_app):
+    from modoboa_flask.blueprints.mailserver.mailboxops import lookup_home
+
+    with mail_app.app_context():
+        saved = dict(mail_app.config)
+        mail_app.config.update(DOVEADM_PATH=dc.DOVEADM, DOVECOT_CONFIG=str(dovecot.conf_path))
+        try:
+            assert lookup_home("user@example.com") == f"{dovecot.mail_root}/example.com/user"
+            # Unknown to Dovecot (disabled): the configured template answers instead.
+            root = mail_app.config["MAIL_ROOT"]
+            assert lookup_home("off@example.com") == f"{root}/example.com/off"
+        finally:
+            mail_app.config.clear()
+            mail_app.config.update(saved)

@@ -6,7 +6,7 @@ import time
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Quota
@@ -85,6 +85,11 @@ def test_imap_login(dovecot):
 
 
 def test_lmtp_delivery_lands_in_the_maildir_and_updates_the_quota_row(dovecot, mail_app):
+    with mail_app.app_context():
+        # No usage row yet: Dovecot must insert one (the schema's server defaults allow it).
+        db.session.execute(delete(Quota).where(Quota.username == "user@example.com"))
+        db.session.commit()
+        db.session.remove()
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@b.test", "user@example.com", "hi"
     message.set_content("hello\n" * 50)

@@ -41,8 +41,9 @@ def test_sqlite_dbpath_is_absolute_and_permissions_explained(runner, tmp_path, m
     assert (tmp_path / "maps" / "sql-aliases.cf").stat().st_mode & 0o777 == 0o640
 
 
-def test_in_memory_database_is_refused(runner, tmp_path):
-    result = _gen(runner, tmp_path)
+def test_in_memory_database_is_refused(app, tmp_path):
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    result = _gen(app.test_cli_runner(), tmp_path)
     assert result.exit_code != 0
     assert "in-memory SQLite database cannot be shared" in result.output
     assert not list(tmp_path.iterdir())
@@ -54,8 +55,6 @@ def test_upgrade_keeps_hand_edits_and_credentials(runner, tmp_path):
     edited.write_text(edited.read_text() + "# pouet\n")
     chk = (tmp_path / "modoboa-postfix-maps.chk").read_text()
     assert "sql-domains.cf:postgres:" in chk
-    # Without --dburl the app's own (in-memory) database is not even consulted for the URL
-    # of existing files: their credentials and type are kept.
     result = _gen(runner, tmp_path, "--dburl", "sqlite:////tmp/other.db")
     assert "Cannot upgrade 'sql-aliases.cf' map because it has been modified." in result.output
     assert edited.read_text().endswith("# pouet\n")

@@ -18,10 +18,11 @@ from tests.peers import postfix as pf
 
 pytestmark = pytest.mark.peers
 
-ROUNDS = 10
+MIN_ROUNDS = 3  # 30 RCPT lookups each
+MIN_SECONDS = 3
 
 
-def _writer(app, stop: threading.Event, counter: list):
+def _writer(app, started: threading.Event, stop: threading.Event, counter: list):
     """Commit small writes to the tables Postfix reads, as fast as possible."""
     with app.app_context():
         alias = db.session.scalar(select(Alias).where(Alias.address == "list@example.com"))
@@ -29,6 +30,7 @@ def _writer(app, stop: threading.Event, counter: list):
             alias.description = f"write {counter[0]}"
             db.session.commit()
             counter[0] += 1
+            started.set()
         db.session.remove()
 
 
@@ -74,21 +76,25 @@ def test_smtpd_with_sqlite_maps_sees_no_failed_lookup_during_writes(mail_app, ma
             "check_recipient_access sqlite:{etc}/sql-maintain.cf reject_unauth_destination"
         ),
     }
-    stop, counter = threading.Event(), [0]
+    started, stop, counter = threading.Event(), threading.Event(), [0]
     with pf.PostfixInstance(main_cf, maps) as postfix:
-        writer = threading.Thread(target=_writer, args=(mail_app, stop, counter))
+        writer = threading.Thread(target=_writer, args=(mail_app, started, stop, counter))
         writer.start()
-        wrong = []
+        wrong, rounds = [], 0
         try:
-            started = time.monotonic()
-            for _ in range(ROUNDS):
+            assert started.wait(30)
+            begin = time.monotonic()
+            # Lookups during at least MIN_SECONDS of concurrent commits.
+            while rounds < MIN_ROUNDS or time.monotonic() - begin < MIN_SECONDS:
                 wrong += _smtp_round(postfix.smtp_port)
-            elapsed = time.monotonic() - started
+                rounds += 1
+            elapsed = time.monotonic() - begin
         finally:
             stop.set()
             writer.join(timeout=30)
         log = postfix.log_text()
     assert wrong == []
-    assert counter[0] > 50, f"only {counter[0]} commits in {elapsed:.1f}s: no real contention"
+    assert rounds * 30 >= 90
+    assert counter[0] > 100, f"only {counter[0]} commits in {elapsed:.1f}s: no real contention"
     for problem in ("database is locked", "fatal:", "readonly database", "lookup error"):
         assert problem not in log

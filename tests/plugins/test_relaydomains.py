@@ -233,3 +233,28 @@ def test_relay_events_follow_domain_events(rapp):
         relay.type = "relaydomain"
         db.session.commit()
         assert signals.collect(signals.use_external_recipients, recipient="x@R.test") == [True]
+
+
+def test_extra_relay_domain_form_and_fill_instances_are_sent(rapp):
+    from modoboa_flask.forms import FormTab
+
+    extra = FormTab("more", "More", object, "x.html", 99)
+
+    def add_tab(sender, user=None, rdomain=None, **kw):
+        return [extra] if rdomain is not None else []
+
+    def fill(sender, user=None, rdomain=None, instances=None, **kw):
+        instances["target_host"] = "filled.test"
+
+    signals.extra_relay_domain_form.connect(add_tab, sender=rapp)
+    signals.fill_relay_domain_instances.connect(fill, sender=rapp)
+    try:
+        with rapp.app_context():
+            relay = db.session.get(Domain, factories.make_domain("r.test", type="relaydomain"))
+            services.set_relay_settings(_admin(), relay, target_host="mx.r.test")
+            found = signals.collect(signals.extra_domain_form, user=_admin(), domain=relay)
+            assert [t.id for t in found] == ["relay", "more"]
+            assert found[0].load(_admin(), relay)["target_host"] == "filled.test"
+    finally:
+        signals.extra_relay_domain_form.disconnect(add_tab, sender=rapp)
+        signals.fill_relay_domain_instances.disconnect(fill, sender=rapp)

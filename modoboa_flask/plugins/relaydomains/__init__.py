@@ -6,6 +6,7 @@ services of master.cf. Enable with ``PLUGINS = ["modoboa_flask.plugins.relaydoma
 """
 
 from ... import params, signals
+from .. import Plugin
 from . import handlers
 
 _RECEIVERS = [
@@ -21,7 +22,7 @@ _RECEIVERS = [
 ]
 
 
-def init_app(app):
+def load(app):
     """Register the parameter, the signal receivers and the services page on *app*."""
     from .views import bp
 
@@ -35,8 +36,17 @@ def init_app(app):
             "Where the scan action reads the Postfix services from",
         ),
         label="Relay domains",
+        app=app,
     )
-    app.extensions["modoboa_param_apps"].append("relaydomains")
     for signal, receiver in _RECEIVERS:
         signal.connect(receiver, sender=app)
     app.register_blueprint(bp, url_prefix=f"/{bp.name}")
+
+
+plugin = Plugin(
+    name="relaydomains",
+    label="Relay domains",
+    version="1.0.0",
+    description="Domains whose mail Postfix relays to another host",
+    load=load,
+)

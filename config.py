@@ -27,6 +27,8 @@ class Config:
     POSTFIX_MAPS_DIR = ""
     # Restrict selectable password schemes to what `doveadm pw -l` lists when doveadm exists.
     DOVEADM_PATH = "/usr/bin/doveadm"
+    # dovecot.conf doveadm reads (handle-mailbox-operations asks it for mail homes); "" = default.
+    DOVECOT_CONFIG = ""
     # Mail home of a mailbox (%d domain, %n local part, %u address); match Dovecot's.
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.

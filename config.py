@@ -19,7 +19,10 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     # Enabled plugins: entry-point names (group `modoboa_flask.plugins`) or dotted module paths
     # of packages exposing a `plugin` registration object (see docs/plugins.md).
-    PLUGINS: list[str] = ["modoboa_flask.plugins.limits"]
+    PLUGINS: list[str] = [
+        "modoboa_flask.plugins.limits",
+        "modoboa_flask.plugins.relaydomains",
+    ]
     # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW = 300

@@ -82,7 +82,7 @@ def set_relay_settings(
         signals.send(signals.relay_domain_modified, rdomain=row, oldname=domain.name)
         audit.record(
             f"Relay settings of {domain.name} modified",
-            action="update",
+            action="modify",
             obj=domain,
             changes=changes,
             level="WARNING",
@@ -157,7 +157,7 @@ def scan_master_cf(actor, path: str) -> dict[str, list[str]]:
             result["removed"].append(name)
     audit.record(
         f"Postfix services loaded from {path}",
-        action="update",
+        action="modify",
         object_type="Service",
         changes={k: v for k, v in result.items() if v},
     )

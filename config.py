@@ -18,7 +18,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     # Enabled plugins: entry-point names (group `modoboa_flask.plugins`) or dotted module paths
-    # of packages exposing a `plugin` registration object (see docs/plugins.md).
+    # of packages exposing a `plugin` registration object (see "Writing a plugin" in README.md).
     PLUGINS: list[str] = [
         "modoboa_flask.plugins.limits",
         "modoboa_flask.plugins.relaydomains",

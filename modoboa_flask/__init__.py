@@ -8,9 +8,14 @@ from flask import Flask
 __version__ = "0.1.0"
 
 
-def create_app(config_object="config.Config", overrides: dict | None = None) -> Flask:
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(
+    config_object="config.Config", overrides: dict | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the application: config, extensions, blueprints, plugins, errors, CLI."""
-    app = Flask(__name__, instance_path=os.path.abspath("instance"))
+    app = Flask(__name__, instance_path=instance_path or os.path.join(ROOT, "instance"))
     app.config.from_object(config_object)
     if not app.config.get("TESTING"):
         app.config.from_prefixed_env("MODOBOA")

@@ -18,11 +18,10 @@ def act_as_superuser():
 
 
 def init_app(app):
-    """Register the app-wide commands."""
-    app.cli.add_command(load_initial_data_command)
+    """Register the app-wide commands (AppGroup commands run inside an app context)."""
+    app.cli.command("load-initial-data")(load_initial_data_command)
 
 
-@click.command("load-initial-data")
 @click.option("--admin-username", default="admin", show_default=True)
 def load_initial_data_command(admin_username):
     """Create roles, the default super admin and Postfix services (idempotent)."""

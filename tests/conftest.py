@@ -41,13 +41,19 @@ def _reset_database():
             conn.execute(table.delete())
 
 
-@pytest.fixture
-def app():
-    """A fresh app whose database holds the initial data (roles, admin, services)."""
-    app = make_app()
+def fresh_app(**overrides):
+    """A test app on an emptied database holding only the initial data."""
+    app = make_app(**overrides)
     with app.app_context():
         _reset_database()
         load_initial_data()
+    return app
+
+
+@pytest.fixture
+def app():
+    """A fresh app whose database holds the initial data (roles, admin, services)."""
+    app = fresh_app()
     yield app
     with app.app_context():
         db.session.remove()

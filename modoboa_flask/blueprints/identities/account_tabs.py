@@ -64,8 +64,12 @@ def mail_changes(form, role) -> dict:
 def _save_mail(user, account, form):
     services.update_account(user, account, **mail_changes(form, account.role))
     if account.mailbox is not None:
-        signals.send(signals.save_extra_form_fields, form_name="mailform",
-                     instance=account.mailbox, values=form.extra_values())  # fmt: skip
+        signals.send(
+            signals.save_extra_form_fields,
+            form_name="mailform",
+            instance=account.mailbox,
+            values=form.extra_values(),
+        )
 
 
 def _load_permissions(user, account):
@@ -79,18 +83,41 @@ def _save_permissions(user, account, form):
 def account_tabs(user, account) -> list[FormTab]:
     """Tabs shown to *user* editing *account* (plugin tabs filtered by CheckExtraAccountForm)."""
     core = [
-        FormTab("general", "General", AccountGeneralForm, "identities/_tab_general.html", 10,
-                _load_general, _save_general),
-        FormTab("mail", "Mail", mail_form_class(account.mailbox), "identities/_tab_mail.html",
-                20, _load_mail, _save_mail),
-    ]  # fmt: skip
+        FormTab(
+            "general",
+            "General",
+            AccountGeneralForm,
+            "identities/_tab_general.html",
+            10,
+            _load_general,
+            _save_general,
+        ),
+        FormTab(
+            "mail",
+            "Mail",
+            mail_form_class(account.mailbox),
+            "identities/_tab_mail.html",
+            20,
+            _load_mail,
+            _save_mail,
+        ),
+    ]
     if user.is_superuser and account.role in (DOMAINADMINS, RESELLERS) and user.id != account.id:
-        core.append(FormTab("permissions", "Permissions", AccountPermissionsForm,
-                            "identities/_tab_permissions.html", 30, _load_permissions,
-                            _save_permissions))  # fmt: skip
+        core.append(
+            FormTab(
+                "permissions",
+                "Permissions",
+                AccountPermissionsForm,
+                "identities/_tab_permissions.html",
+                30,
+                _load_permissions,
+                _save_permissions,
+            )
+        )
     collected = tabs.collect_tabs(core, signals.extra_account_form, user=user, account=account)
     return [
-        tab for tab in collected
+        tab
+        for tab in collected
         if tab in core
         or all(signals.collect(signals.check_extra_account_form, account=account, form=tab))
-    ]  # fmt: skip
+    ]

@@ -36,19 +36,25 @@ def account_new():
         role = general.role.data if "role" in general else "SimpleUsers"
         try:
             account = services.create_account(
-                current_user, username=general.username.data, role=role,
-                password=general.password.data, first_name=general.first_name.data,
-                last_name=general.last_name.data, is_active=general.is_active.data,
+                current_user,
+                username=general.username.data,
+                role=role,
+                password=general.password.data,
+                first_name=general.first_name.data,
+                last_name=general.last_name.data,
+                is_active=general.is_active.data,
                 master_user="master_user" in general and general.master_user.data,
                 **mail_changes(mail, role),
-            )  # fmt: skip
+            )
             db.session.commit()
             return hx_redirect(url_for("identities.account_edit", account_id=account.id))
         except ServiceError as exc:
             db.session.rollback()
             form = general if exc.field in general else mail
             target = getattr(form, exc.field, None) if exc.field else None
-            (target.errors.append if target is not None else general.form_errors.append)(exc.message)  # fmt: skip
+            (target.errors.append if target is not None else general.form_errors.append)(
+                exc.message
+            )
     return render_template("identities/account_new.html", general=general, mail=mail)
 
 
@@ -58,14 +64,24 @@ def account_edit(account_id):
     """Show the account's tabs."""
     account = _load(account_id)
     tab_list = account_tabs(current_user, account)
-    signals.send(signals.fill_account_instances, user=current_user, account=account,
-                 instances={tab.id: account for tab in tab_list})  # fmt: skip
+    signals.send(
+        signals.fill_account_instances,
+        user=current_user,
+        account=account,
+        instances={tab.id: account for tab in tab_list},
+    )
     forms = {tab.id: tabs.bind(tab, current_user, account) for tab in tab_list}
     actions = signals.collect(signals.extra_account_actions, account=account)
     active = request.args.get("tab", "general")
-    return render_template("identities/account_edit.html", account=account, tabs=tab_list,
-                           forms=forms, active=active, actions=actions,
-                           delete_form=DeleteAccountForm())  # fmt: skip
+    return render_template(
+        "identities/account_edit.html",
+        account=account,
+        tabs=tab_list,
+        forms=forms,
+        active=active,
+        actions=actions,
+        delete_form=DeleteAccountForm(),
+    )
 
 
 @bp.post("/accounts/<int:account_id>/tab/<tab_id>")
@@ -80,8 +96,7 @@ def account_tab(account_id, tab_id):
     saved = tabs.save_tab(tab, current_user, account, form)
     if saved:  # re-read what was stored (e.g. lower-cased addresses)
         form = tabs.bind(tab, current_user, account)
-    return render_template("identities/_tab.html", tab=tab, form=form, account=account,
-                           saved=saved)  # fmt: skip
+    return render_template("identities/_tab.html", tab=tab, form=form, account=account, saved=saved)
 
 
 @bp.post("/accounts/<int:account_id>/delete")

@@ -37,8 +37,10 @@ _PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secon
 
 def allowed_roles(actor, account=None) -> list[str]:
     """Roles *actor* may give *account*: assignable ones plus plugin roles (GetExtraRoles)."""
-    extra = [value for value, _label in signals.collect(
-        signals.get_extra_roles, user=actor, account=account)]  # fmt: skip
+    extra = [
+        value
+        for value, _label in signals.collect(signals.get_extra_roles, user=actor, account=account)
+    ]
     return assignable_roles(actor, account) + [r for r in extra if actor.is_superuser]
 
 
@@ -88,20 +90,26 @@ def _set_domains(actor, account: User, names) -> None:
         raise BadRequest(f"Local domain {name} does not exist", field="domains")
     current = dict(
         db.session.execute(
-            select(Domain.name, Domain).join(DomainAdmin, DomainAdmin.domain_id == Domain.id)
+            select(Domain.name, Domain)
+            .join(DomainAdmin, DomainAdmin.domain_id == Domain.id)
             .where(DomainAdmin.user_id == account.id)
         ).all()
-    )  # fmt: skip
+    )
     for name in set(wanted) ^ set(current):
         if not is_domain_admin_of(actor, domains.get(name) or current[name]):
             raise PermissionDenied("You don't have access to this domain", field="domains")
     for name in sorted(wanted - set(current)):
-        signals.send(signals.can_create_object, context=domains[name], object_type="domain_admins", count=1)  # fmt: skip
+        signals.send(
+            signals.can_create_object, context=domains[name], object_type="domain_admins", count=1
+        )
         db.session.add(DomainAdmin(domain_id=domains[name].id, user_id=account.id))
     removed = [current[name].id for name in set(current) - wanted]
     if removed:
-        db.session.execute(delete(DomainAdmin).where(
-            DomainAdmin.user_id == account.id, DomainAdmin.domain_id.in_(removed)))  # fmt: skip
+        db.session.execute(
+            delete(DomainAdmin).where(
+                DomainAdmin.user_id == account.id, DomainAdmin.domain_id.in_(removed)
+            )
+        )
 
 
 def administered_domain_names(account: User) -> list[str]:
@@ -116,23 +124,46 @@ def administered_domain_names(account: User) -> list[str]:
 
 
 def create_account(
-    actor, *, username, role=SIMPLEUSERS, password=None, password_hash=None, first_name="",
-    last_name="", is_active=True, master_user=False, email=None, quota=None, aliases=(),
-    sender_addresses=(), domains=(), language="en", phone_number=None, secondary_email=None,
-) -> User:  # fmt: skip
+    actor,
+    *,
+    username,
+    role=SIMPLEUSERS,
+    password=None,
+    password_hash=None,
+    first_name="",
+    last_name="",
+    is_active=True,
+    master_user=False,
+    email=None,
+    quota=None,
+    aliases=(),
+    sender_addresses=(),
+    domains=(),
+    language="en",
+    phone_number=None,
+    secondary_email=None,
+) -> User:
     """Create an account (with its mailbox when it has an e-mail address)."""
     require_perm(actor, "accounts.add")
     if role not in allowed_roles(actor, None):
-        raise BadRequest(f"Select a valid choice. {role} is not one of the available choices.",
-                         field="role")  # fmt: skip
+        raise BadRequest(
+            f"Select a valid choice. {role} is not one of the available choices.", field="role"
+        )
     username = _check_username(username, role)
     account = User(
-        username=username, role=role, is_superuser=role == SUPERADMINS,
-        first_name=(first_name or "")[:30], last_name=(last_name or "")[:30],
-        is_active=bool(is_active), master_user=_check_master(actor, master_user, role),
-        language=language or "en", phone_number=phone_number or None,
-        secondary_email=secondary_email or None, owner_id=actor.id, email="",
-    )  # fmt: skip
+        username=username,
+        role=role,
+        is_superuser=role == SUPERADMINS,
+        first_name=(first_name or "")[:30],
+        last_name=(last_name or "")[:30],
+        is_active=bool(is_active),
+        master_user=_check_master(actor, master_user, role),
+        language=language or "en",
+        phone_number=phone_number or None,
+        secondary_email=secondary_email or None,
+        owner_id=actor.id,
+        email="",
+    )
     if password:
         _check_password(password)
         set_password(account, password, is_creation=True)
@@ -153,8 +184,12 @@ def create_account(
     _set_domains(actor, account, domains)
     db.session.flush()
     signals.send(signals.account_created, account=account, creator=actor)
-    audit.record(f"Account '{username}' added", action="create", obj=account,
-                 changes=audit.diff({}, account_snapshot(account)))  # fmt: skip
+    audit.record(
+        f"Account '{username}' added",
+        action="create",
+        obj=account,
+        changes=audit.diff({}, account_snapshot(account)),
+    )
     return account
 
 
@@ -171,8 +206,9 @@ def update_account(actor, account: User, **changes) -> User:
         if myself:
             raise BadRequest("You can't change your own role", field="role")
         if role not in allowed_roles(actor, account):
-            raise BadRequest(f"Select a valid choice. {role} is not one of the available "
-                             "choices.", field="role")  # fmt: skip
+            raise BadRequest(
+                f"Select a valid choice. {role} is not one of the available choices.", field="role"
+            )
         set_role(account, role)
         if role == SIMPLEUSERS:
             db.session.execute(delete(DomainAdmin).where(DomainAdmin.user_id == account.id))
@@ -200,8 +236,9 @@ def update_account(actor, account: User, **changes) -> User:
     if changes.get("password"):
         set_account_password(actor, account, changes["password"])
     db.session.flush()
-    record_change(f"Account '{account.username}' modified", account, before,
-                  account_snapshot(account))  # fmt: skip
+    record_change(
+        f"Account '{account.username}' modified", account, before, account_snapshot(account)
+    )
     signals.send(signals.account_modified, oldaccount=before, newaccount=account)
     return account
 
@@ -247,8 +284,12 @@ def set_account_password(actor, account: User, raw: str, keep_session=None) -> N
         raise PermissionDenied("This account's password can't be changed here", field="password")
     _check_password(raw)
     set_password(account, raw, keep_session=keep_session)
-    audit.record(f"Password of account '{account.username}' changed", action="password",
-                 obj=account, level="WARNING")  # fmt: skip
+    audit.record(
+        f"Password of account '{account.username}' changed",
+        action="password",
+        obj=account,
+        level="WARNING",
+    )
 
 
 def delete_account(actor, account: User, keep_mb_dir=True) -> None:
@@ -265,8 +306,9 @@ def delete_account(actor, account: User, keep_mb_dir=True) -> None:
     db.session.execute(update(Domain).where(Domain.owner_id == account.id).values(owner_id=heir))
     db.session.execute(delete(DomainAdmin).where(DomainAdmin.user_id == account.id))
     end_sessions(account.id)
-    audit.record(f"Account '{account.username}' deleted", action="delete", obj=account,
-                 level="CRITICAL")  # fmt: skip
+    audit.record(
+        f"Account '{account.username}' deleted", action="delete", obj=account, level="CRITICAL"
+    )
     db.session.delete(account)
     db.session.flush()
 

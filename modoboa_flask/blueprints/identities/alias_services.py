@@ -210,7 +210,9 @@ def _drop(aliases: list[Alias]) -> None:
         )
     )
     for alias in aliases:
-        audit.record(f"Alias '{alias.address}' deleted", action="delete", obj=alias, level="CRITICAL")
+        audit.record(
+            f"Alias '{alias.address}' deleted", action="delete", obj=alias, level="CRITICAL"
+        )
     db.session.execute(delete(AliasRecipient).where(AliasRecipient.r_alias_id.in_(ids)))
     db.session.execute(delete(AliasRecipient).where(AliasRecipient.alias_id.in_(ids)))
     db.session.execute(delete(Alias).where(Alias.id.in_(ids)))
@@ -225,9 +227,7 @@ def prune_empty_aliases(alias_ids) -> None:
     has_rcpt = select(AliasRecipient.id).where(AliasRecipient.alias_id == Alias.id).exists()
     empty = list(
         db.session.scalars(
-            select(Alias).where(
-                Alias.id.in_(set(alias_ids)), Alias.internal.is_(False), ~has_rcpt
-            )
+            select(Alias).where(Alias.id.in_(set(alias_ids)), Alias.internal.is_(False), ~has_rcpt)
         )
     )
     _drop(empty)
@@ -290,8 +290,12 @@ def set_forward(actor, account, destinations, keep_copy) -> Alias | None:
         db.session.flush()
         set_recipients(alias, wanted)
         signals.send(signals.mailbox_alias_created, user=actor, mailbox_alias=alias)
-        audit.record(f"Forward '{address}' added", action="create", obj=alias,
-                     changes={"recipients": [None, wanted]})  # fmt: skip
+        audit.record(
+            f"Forward '{address}' added",
+            action="create",
+            obj=alias,
+            changes={"recipients": [None, wanted]},
+        )
         return alias
     before = _snapshot(alias)
     set_recipients(alias, wanted)

@@ -44,8 +44,12 @@ def alias_new():
     form.setup(creating=True)
     if request.method == "POST" and form.validate():
         try:
-            alias = services.create_alias(current_user, random_address=form.random_address.data,
-                                          domain=form.domain.data, **_fields(form))  # fmt: skip
+            alias = services.create_alias(
+                current_user,
+                random_address=form.random_address.data,
+                domain=form.domain.data,
+                **_fields(form),
+            )
             db.session.commit()
             return hx_redirect(url_for("identities.alias_edit", alias_id=alias.id, saved=1))
         except ServiceError as exc:
@@ -59,11 +63,17 @@ def alias_new():
 def alias_edit(alias_id):
     """Show and change an alias."""
     alias = _load(alias_id)
-    data = None if request.method == "POST" else {
-        "address": alias.address, "enabled": alias.enabled, "expire_at": alias.expire_at,
-        "description": alias.description,
-        "recipients": "\n".join(r.address for r in alias.recipients),
-    }  # fmt: skip
+    data = (
+        None
+        if request.method == "POST"
+        else {
+            "address": alias.address,
+            "enabled": alias.enabled,
+            "expire_at": alias.expire_at,
+            "description": alias.description,
+            "recipients": "\n".join(r.address for r in alias.recipients),
+        }
+    )
     form = AliasForm(formdata=request.form if request.method == "POST" else None, data=data)
     form.setup(creating=False)
     saved = request.args.get("saved") == "1"
@@ -101,5 +111,3 @@ def aliases_delete():
         return service_error(exc)
     db.session.commit()
     return hx_redirect(url_for("identities.index"))
-
-

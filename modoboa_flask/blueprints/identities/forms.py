@@ -30,8 +30,11 @@ class AccountGeneralForm(FlaskForm):
     """General tab: identity, role, password, status."""
 
     role = SelectField("Role", choices=[])
-    username = StringField("Username", validators=[DataRequired(), Length(max=254)],
-                           description="Simple users log in with their e-mail address.")  # fmt: skip
+    username = StringField(
+        "Username",
+        validators=[DataRequired(), Length(max=254)],
+        description="Simple users log in with their e-mail address.",
+    )
     first_name = StringField("First name", validators=[Length(max=30)])
     last_name = StringField("Last name", validators=[Length(max=30)])
     password = PasswordField("Password", validators=[strong_password])
@@ -65,8 +68,11 @@ def mail_form_class(mailbox):
 
         email = StringField("E-mail", validators=[Length(max=254)])
         use_domain_quota = BooleanField("Use the domain's default quota", default=True)
-        quota = IntegerField("Quota (MB)", validators=[Optional(), NumberRange(min=0)],
-                             description="0 means unlimited.")  # fmt: skip
+        quota = IntegerField(
+            "Quota (MB)",
+            validators=[Optional(), NumberRange(min=0)],
+            description="0 means unlimited.",
+        )
         aliases = TextAreaField("Aliases", description=ONE_PER_LINE)
         sender_addresses = TextAreaField("Extra sender addresses", description=ONE_PER_LINE)
 
@@ -96,8 +102,9 @@ class AliasForm(FlaskForm):
     random_address = BooleanField("Random address")
     domain = StringField("Domain", description="Required with a random address.")
     address = StringField("Address", description="Or @domain for a catch-all.")
-    recipients = TextAreaField("Recipients", validators=[DataRequired("No recipient defined")],
-                               description=ONE_PER_LINE)  # fmt: skip
+    recipients = TextAreaField(
+        "Recipients", validators=[DataRequired("No recipient defined")], description=ONE_PER_LINE
+    )
     enabled = BooleanField("Enabled", default=True)
     expire_at = DateTimeLocalField("Expires at", validators=[Optional()])
     description = TextAreaField("Description")

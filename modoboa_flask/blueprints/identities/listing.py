@@ -100,9 +100,12 @@ def _account_arm(user, search: str, role: str):
             Mailbox.domain_id.in_(select(Domain.id).where(_contains(Domain.name, search)))
         )
         stmt = stmt.where(
-            or_(_contains(User.username, search), _contains(User.email, search),
-                User.id.in_(in_domains))
-        )  # fmt: skip
+            or_(
+                _contains(User.username, search),
+                _contains(User.email, search),
+                User.id.in_(in_domains),
+            )
+        )
     return stmt
 
 
@@ -136,8 +139,9 @@ def identities_page(user, *, search="", kind="", role="", sort="name", page=1) -
         arms.append(_alias_arm(user, search, kind))
     per_page = params.get("core.items_per_page")
     # One count per arm: each is an index scan, cheaper than counting the union.
-    total = sum(db.session.scalar(select(func.count()).select_from(arm.subquery())) or 0
-                for arm in arms)  # fmt: skip
+    total = sum(
+        db.session.scalar(select(func.count()).select_from(arm.subquery())) or 0 for arm in arms
+    )
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     if not arms:
@@ -162,21 +166,36 @@ def _decorate(rows) -> list[dict]:
     alias_ids = [i["id"] for i in items if i["kind"] == "alias"]
     names = {}
     if account_ids:
-        names = {r.id: f"{r.first_name} {r.last_name}".strip() for r in db.session.execute(
-            select(User.id, User.first_name, User.last_name).where(User.id.in_(account_ids)))}  # fmt: skip
+        names = {
+            r.id: f"{r.first_name} {r.last_name}".strip()
+            for r in db.session.execute(
+                select(User.id, User.first_name, User.last_name).where(User.id.in_(account_ids))
+            )
+        }
     recipients: dict[int, list] = {}
     shares: set[int] = set()
     if alias_ids:
         own = Alias.__table__.alias("own")
         stmt = (
-            select(AliasRecipient.alias_id, AliasRecipient.address, AliasRecipient.r_mailbox_id,
-                   AliasRecipient.r_alias_id, own.c.id.label("own_id"))
+            select(
+                AliasRecipient.alias_id,
+                AliasRecipient.address,
+                AliasRecipient.r_mailbox_id,
+                AliasRecipient.r_alias_id,
+                own.c.id.label("own_id"),
+            )
             .join(Alias, Alias.id == AliasRecipient.alias_id)
-            .outerjoin(own, and_(own.c.address == Alias.address, own.c.internal.is_(True),
-                                 ~own.c.address.startswith("@")))
+            .outerjoin(
+                own,
+                and_(
+                    own.c.address == Alias.address,
+                    own.c.internal.is_(True),
+                    ~own.c.address.startswith("@"),
+                ),
+            )
             .where(AliasRecipient.alias_id.in_(alias_ids))
             .order_by(AliasRecipient.alias_id, AliasRecipient.address)
-        )  # fmt: skip
+        )
         for row in db.session.execute(stmt):
             recipients.setdefault(row.alias_id, []).append(row)
             if row.own_id is not None:
@@ -205,10 +224,14 @@ def quotas_page(user, *, search="", above=0, sort="address", page=1) -> Page:
         .join(User, User.id == Mailbox.user_id)
         .outerjoin(Quota, Quota.username == User.email)
         .with_only_columns(
-            Mailbox.id, User.id.label("user_id"), User.email.label("address"),
-            Mailbox.quota, mb_bytes.label("bytes"), usage.label("usage"),
+            Mailbox.id,
+            User.id.label("user_id"),
+            User.email.label("address"),
+            Mailbox.quota,
+            mb_bytes.label("bytes"),
+            usage.label("usage"),
         )
-    )  # fmt: skip
+    )
     search = (search or "").strip()
     if search:
         stmt = stmt.where(_contains(User.email, search))

@@ -171,8 +171,12 @@ def set_mailbox_aliases(actor, mailbox: Mailbox, addresses, enabled: bool = True
             select(Alias).where(Alias.address == address, Alias.internal.is_(False))
         )
         if alias is None:
-            signals.send(signals.can_create_object, context=actor, object_type="mailbox_aliases", count=1)  # fmt: skip
-            signals.send(signals.can_create_object, context=domain, object_type="mailbox_aliases", count=1)  # fmt: skip
+            signals.send(
+                signals.can_create_object, context=actor, object_type="mailbox_aliases", count=1
+            )
+            signals.send(
+                signals.can_create_object, context=domain, object_type="mailbox_aliases", count=1
+            )
             alias = Alias(address=address, domain_id=domain.id, enabled=enabled)
             db.session.add(alias)
             db.session.flush()
@@ -235,9 +239,7 @@ def remove_mailbox(actor, mailbox: Mailbox, keep_dir: bool) -> None:
     db.session.execute(delete(SenderAddress).where(SenderAddress.mailbox_id == mailbox.id))
     mailops.delete_quota_rows([address])
     mailops.schedule_delete(mailbox, keep_dir)
-    audit.record(
-        f"Mailbox '{address}' deleted", action="delete", obj=mailbox, level="CRITICAL"
-    )
+    audit.record(f"Mailbox '{address}' deleted", action="delete", obj=mailbox, level="CRITICAL")
     db.session.delete(mailbox)
     db.session.flush()
     db.session.expire_all()

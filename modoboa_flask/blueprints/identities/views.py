@@ -36,9 +36,13 @@ def index():
     }
     page = identities_page(current_user, page=_int_arg("page", 1), **args)
     return render_page_or_fragment(
-        "identities/index.html", "identities/_table.html", page=page, args=args,
-        kinds=KINDS, roles=ROLE_FILTERS,
-    )  # fmt: skip
+        "identities/index.html",
+        "identities/_table.html",
+        page=page,
+        args=args,
+        kinds=KINDS,
+        roles=ROLE_FILTERS,
+    )
 
 
 @bp.get("/quotas")

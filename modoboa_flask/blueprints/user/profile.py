@@ -13,9 +13,16 @@ from ...permissions import require
 from ..identities import services
 from . import bp
 
-LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français"),
-             ("it", "Italiano"), ("nl", "Nederlands"), ("pt", "Português"),
-             ("ru", "Русский")]  # fmt: skip
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pt", "Português"),
+    ("ru", "Русский"),
+]
 
 
 class ProfileForm(FlaskForm):

@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ... import signals
@@ -51,7 +52,7 @@ class AccountGeneralForm(FlaskForm):
         from .services import allowed_roles
 
         roles = allowed_roles(user, account)
-        self.role.choices = [(r, ROLE_LABELS.get(r, r)) for r in roles]
+        self.role.choices = [SelectChoice(r, ROLE_LABELS.get(r, r)) for r in roles]
         if len(roles) <= 1:
             del self.role  # forced: nothing to choose (domain admins, self edits)
         if not user.is_superuser:

@@ -34,11 +34,11 @@ def index():
         "role": request.args.get("role", "") if request.args.get("role") in ROLE_LABELS else "",
         "sort": request.args.get("sort", "name"),
     }
-    page = identities_page(current_user, page=_int_arg("page", 1), **args)
+    rows = identities_page(current_user, page=_int_arg("page", 1), **args)
     return render_page_or_fragment(
         "identities/index.html",
         "identities/_table.html",
-        page=page,
+        rows=rows,
         args=args,
         kinds=KINDS,
         roles=ROLE_FILTERS,
@@ -54,7 +54,7 @@ def quotas():
         "above": _int_arg("above"),
         "sort": request.args.get("sort", "address"),
     }
-    page = quotas_page(current_user, page=_int_arg("page", 1), **args)
+    rows = quotas_page(current_user, page=_int_arg("page", 1), **args)
     return render_page_or_fragment(
-        "identities/quotas.html", "identities/_quotas_table.html", page=page, args=args
+        "identities/quotas.html", "identities/_quotas_table.html", rows=rows, args=args
     )

@@ -4,6 +4,7 @@ from flask import render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Length, Optional
 
 from ...exceptions import ServiceError
@@ -30,7 +31,7 @@ class ProfileForm(FlaskForm):
 
     first_name = StringField("First name", validators=[Length(max=30)])
     last_name = StringField("Last name", validators=[Length(max=30)])
-    language = SelectField("Language", choices=LANGUAGES)
+    language = SelectField("Language", choices=[SelectChoice(v, label) for v, label in LANGUAGES])
     phone_number = StringField("Phone number", validators=[Optional(), Length(max=128)])
     secondary_email = StringField("Secondary e-mail", validators=[Optional(), Length(max=254)])
     oldpassword = PasswordField("Old password")

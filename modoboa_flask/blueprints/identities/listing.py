@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, null, or_, select, union_all
+from sqlalchemy import BigInteger, and_, cast, func, literal, null, or_, select, union_all
 
 from ... import params
 from ...extensions import db
@@ -218,7 +218,9 @@ def _decorate(rows) -> list[dict]:
 def quotas_page(user, *, search="", above=0, sort="address", page=1) -> Page:
     """A page of the mailboxes *user* may see with quota and usage (from admin_quota)."""
     mb_bytes = func.coalesce(Quota.bytes, 0)
-    usage = func.coalesce(mb_bytes * 100.0 / func.nullif(Mailbox.quota * 1048576, 0), 0)
+    # MB -> bytes overflows a 32-bit integer on PostgreSQL: compute in BIGINT.
+    limit = cast(Mailbox.quota, BigInteger) * 1048576
+    usage = func.coalesce(mb_bytes * 100.0 / func.nullif(limit, 0), 0)
     stmt = (
         visible_mailboxes(user)
         .join(User, User.id == Mailbox.user_id)
@@ -236,7 +238,7 @@ def quotas_page(user, *, search="", above=0, sort="address", page=1) -> Page:
     if search:
         stmt = stmt.where(_contains(User.email, search))
     if above in (80, 90, 100):
-        stmt = stmt.where(Mailbox.quota > 0, mb_bytes * 100 >= Mailbox.quota * 1048576 * above)
+        stmt = stmt.where(Mailbox.quota > 0, mb_bytes * 100 >= limit * above)
     per_page = params.get("core.items_per_page")
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     pages = max(1, math.ceil(total / per_page))

@@ -64,15 +64,20 @@ def test_crud_through_the_ui(app, login, world):
         db.session.commit()
     response = client.post(
         f"/identities/accounts/{account_id}/tab/general",
-        data={"general-username": "Tester2@Test.com", "general-role": "SimpleUsers",
-              "general-is_active": "y"},
-    )  # fmt: skip
+        data={
+            "general-username": "Tester2@Test.com",
+            "general-role": "SimpleUsers",
+            "general-is_active": "y",
+        },
+    )
     assert response.status_code == 200 and "Account updated" in response.text
     with app.app_context():
         account = db.session.get(User, account_id)
         assert account.username == "tester2@test.com" == account.mailbox.full_address
         assert account.email == "tester2@test.com"
-        assert db.session.get(Quota, "tester2@test.com") and not db.session.get(Quota, "tester@test.com")
+        assert db.session.get(Quota, "tester2@test.com") and not db.session.get(
+            Quota, "tester@test.com"
+        )
         assert _self_alias("tester2@test.com") and not _self_alias("tester@test.com")
         op = db.session.scalar(select(MailboxOperation).where(MailboxOperation.type == "rename"))
         assert op.argument.endswith("test.com/tester") and op.mailbox_id == account.mailbox.id
@@ -102,9 +107,11 @@ def test_utf8_username_and_sender_addresses(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         account = services.create_account(
-            admin, username="Téster@test.com", password="Toto12345",
+            admin,
+            username="Téster@test.com",
+            password="Toto12345",
             sender_addresses=["a@ext.org", "b@ext.org"],
-        )  # fmt: skip
+        )
         db.session.commit()
         assert account.username == "téster@test.com"
         assert len(account.mailbox.sender_addresses) == 2
@@ -130,11 +137,13 @@ def test_null_quota_as_superadmin_and_domain_admin(app, world):
         db.session.commit()
         assert user(world["user@test.com"]).mailbox.quota == 0
         with pytest.raises(BadRequest, match="the domain's quota is limited to 100M"):
-            services.update_account(user(world["admin@test.com"]), user(world["admin@test.com"]),
-                                    quota=0)  # fmt: skip
+            services.update_account(
+                user(world["admin@test.com"]), user(world["admin@test.com"]), quota=0
+            )
         db.session.rollback()
-        services.update_account(user(world["admin@test2.com"]), user(world["user@test2.com"]),
-                                quota=0)  # fmt: skip
+        services.update_account(
+            user(world["admin@test2.com"]), user(world["user@test2.com"]), quota=0
+        )
         db.session.commit()
 
 
@@ -166,12 +175,14 @@ def test_quota_rules_name_the_numbers(app, world):
 def test_master_user_only_for_super_admins(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
-        master = services.create_account(admin, username="master", role="SuperAdmins",
-                                         password="Toto12345", master_user=True)  # fmt: skip
+        master = services.create_account(
+            admin, username="master", role="SuperAdmins", password="Toto12345", master_user=True
+        )
         assert master.master_user and master.is_superuser
         with pytest.raises(BadRequest, match="Only super administrators are allowed"):
-            services.create_account(admin, username="da", role="DomainAdmins",
-                                    password="Toto12345", master_user=True)  # fmt: skip
+            services.create_account(
+                admin, username="da", role="DomainAdmins", password="Toto12345", master_user=True
+            )
         db.session.rollback()
         with pytest.raises(BadRequest, match="Only super administrators are allowed"):
             services.update_account(admin, user(world["user@test.com"]), master_user=True)
@@ -187,16 +198,23 @@ def test_role_changes(app, world):
             services.update_account(admin, target, username="boss", role="SuperAdmins")
         assert target.is_superuser and seen == [{"account": target, "role": "SuperAdmins"}]
         services.update_account(admin, target, role="DomainAdmins", domains=["test.com"])
-        assert not target.is_superuser and services.administered_domain_names(target) == ["test.com"]
+        assert not target.is_superuser and services.administered_domain_names(target) == [
+            "test.com"
+        ]
         services.update_account(admin, target, role="SimpleUsers", username="user@test.com")
         db.session.commit()
-        assert not db.session.scalars(select(DomainAdmin).where(DomainAdmin.user_id == target.id)).all()
+        assert not db.session.scalars(
+            select(DomainAdmin).where(DomainAdmin.user_id == target.id)
+        ).all()
 
 
 def test_self_edit_keeps_role_and_refuses_disable(app, login, world):
     client = login(user_id=world["admin@test.com"])
-    data = {"general-username": "admin@test.com", "general-role": "SuperAdmins",
-            "general-is_active": "y"}  # fmt: skip
+    data = {
+        "general-username": "admin@test.com",
+        "general-role": "SuperAdmins",
+        "general-is_active": "y",
+    }
     response = client.post(f"/identities/accounts/{world['admin@test.com']}/tab/general", data=data)
     assert response.status_code == 200 and "Account updated" in response.text
     data.pop("general-is_active")
@@ -213,8 +231,9 @@ def test_self_edit_keeps_role_and_refuses_disable(app, login, world):
 
 def test_delete_default_superadmin(app, world):
     with app.app_context():
-        other = services.create_account(user(world["superadmin"]), username="root2",
-                                         role="SuperAdmins", password="Toto12345")  # fmt: skip
+        other = services.create_account(
+            user(world["superadmin"]), username="root2", role="SuperAdmins", password="Toto12345"
+        )
         db.session.commit()
         services.delete_account(other, user(world["superadmin"]))
         db.session.commit()
@@ -228,8 +247,9 @@ def test_two_domain_admins_share_their_domain(app, world):
     with app.app_context():
         second = factories.make_mailbox(world["test.com"], "admin2", role="DomainAdmins")
         factories.grant_domain(second, world["test.com"])
-        created = services.create_account(user(world["admin@test.com"]),
-                                           username="new@test.com", password="Toto12345")  # fmt: skip
+        created = services.create_account(
+            user(world["admin@test.com"]), username="new@test.com", password="Toto12345"
+        )
         db.session.commit()
         services.update_account(user(second), created, first_name="Peer")
         db.session.commit()
@@ -248,10 +268,15 @@ def test_mail_tab_aliases_and_extra_fields(app, login, world):
 
     client = login(user_id=world["superadmin"])
     url = f"/identities/accounts/{world['user@test.com']}/tab/mail"
-    data = {"mail-aliases": "toto@test.com\nTiti@test.com", "mail-use_domain_quota": "y",
-            "mail-nickname": "nick"}  # fmt: skip
-    with signals.extra_form_fields.connected_to(extra_fields, sender=app), \
-            signals.save_extra_form_fields.connected_to(save_extra, sender=app):  # fmt: skip
+    data = {
+        "mail-aliases": "toto@test.com\nTiti@test.com",
+        "mail-use_domain_quota": "y",
+        "mail-nickname": "nick",
+    }
+    with (
+        signals.extra_form_fields.connected_to(extra_fields, sender=app),
+        signals.save_extra_form_fields.connected_to(save_extra, sender=app),
+    ):
         page = client.get(f"/identities/accounts/{world['user@test.com']}")
         assert 'name="mail-nickname"' in page.text
         response = client.post(url, data=data)
@@ -277,14 +302,18 @@ def test_domain_admin_cannot_use_foreign_domains(app, world):
             services.create_account(domadmin, username="x@test2.com", password="Toto12345")
         db.session.rollback()
         target = user(world["user@test.com"])
-        for changes in ({"aliases": ["a@test2.com"]}, {"sender_addresses": ["s@test2.com"]},
-                        {"username": "moved@test2.com"}):  # fmt: skip
+        for changes in (
+            {"aliases": ["a@test2.com"]},
+            {"sender_addresses": ["s@test2.com"]},
+            {"username": "moved@test2.com"},
+        ):
             with pytest.raises(PermissionDenied, match="You don't have access to this domain"):
                 services.update_account(domadmin, target, **changes)
             db.session.rollback()
         with pytest.raises(BadRequest, match="Select a valid choice"):
-            services.create_account(domadmin, username="y@test.com", role="DomainAdmins",
-                                    password="Toto12345")  # fmt: skip
+            services.create_account(
+                domadmin, username="y@test.com", role="DomainAdmins", password="Toto12345"
+            )
         db.session.rollback()
         # External sender addresses are fine.
         services.update_account(domadmin, target, sender_addresses=["me@gmail.com"])
@@ -294,8 +323,9 @@ def test_rename_updates_recipients_and_sender_rows(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         other = user(world["user@test2.com"]).mailbox
-        services.update_account(admin, user(world["user@test2.com"]),
-                                sender_addresses=["user@test.com"])  # fmt: skip
+        services.update_account(
+            admin, user(world["user@test2.com"]), sender_addresses=["user@test.com"]
+        )
         services.create_alias(admin, address="tag@test.com", recipients=["user+spam@test.com"])
         services.update_account(admin, user(world["user@test.com"]), username="renamed@test.com")
         db.session.commit()
@@ -308,13 +338,15 @@ def test_delete_cleans_everything_and_passes_ownership(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         reseller = user(world["reseller"])
-        owned = services.create_account(reseller, username="owned", role="DomainAdmins",
-                                        password="Toto12345")  # fmt: skip
+        owned = services.create_account(
+            reseller, username="owned", role="DomainAdmins", password="Toto12345"
+        )
         db.session.get(Domain, world["res.com"]).owner_id = reseller.id
         target = user(world["user@test.com"])
         services.update_account(admin, target, sender_addresses=["x@ext.org"])
-        services.create_alias(admin, address="list@test.com",
-                              recipients=["user@test.com", "admin@test.com"])  # fmt: skip
+        services.create_alias(
+            admin, address="list@test.com", recipients=["user@test.com", "admin@test.com"]
+        )
         key = open_session(target)
         db.session.commit()
         mailbox_id = target.mailbox.id
@@ -325,9 +357,16 @@ def test_delete_cleans_everything_and_passes_ownership(app, world):
         assert [r.address for r in alias("list@test.com").recipients] == ["admin@test.com"]
         assert not db.session.scalars(select(SenderAddress)).all()
         assert db.session.scalar(select(Mailbox).where(Mailbox.id == mailbox_id)) is None
-        assert db.session.scalar(select(AliasRecipient).where(AliasRecipient.r_mailbox_id == mailbox_id)) is None  # fmt: skip
+        assert (
+            db.session.scalar(
+                select(AliasRecipient).where(AliasRecipient.r_mailbox_id == mailbox_id)
+            )
+            is None
+        )
         assert not db.session.scalars(select(MailboxOperation)).all()  # keep dir
-        assert db.session.scalar(select(UserSession).where(UserSession.user_id == target.id)) is None
+        assert (
+            db.session.scalar(select(UserSession).where(UserSession.user_id == target.id)) is None
+        )
         assert key
         assert db.session.get(User, owned.id).owner_id == world["superadmin"]
         assert db.session.get(Domain, world["res.com"]).owner_id == world["superadmin"]
@@ -340,7 +379,9 @@ def test_disable_ends_sessions(app, world):
         db.session.commit()
         services.update_account(user(world["superadmin"]), target, is_active=False)
         db.session.commit()
-        count = select(func.count()).select_from(UserSession).where(UserSession.user_id == target.id)
+        count = (
+            select(func.count()).select_from(UserSession).where(UserSession.user_id == target.id)
+        )
         assert db.session.scalar(count) == 0
 
 
@@ -351,20 +392,24 @@ def test_events_and_audit(app, world):
         return lambda sender, **kw: events.append((name, sorted(kw)))
 
     hooks = {
-        "AccountCreated": signals.account_created, "MailboxCreated": signals.mailbox_created,
-        "AccountModified": signals.account_modified, "MailboxModified": signals.mailbox_modified,
-        "AccountDeleted": signals.account_deleted, "MailboxDeleted": signals.mailbox_deleted,
+        "AccountCreated": signals.account_created,
+        "MailboxCreated": signals.mailbox_created,
+        "AccountModified": signals.account_modified,
+        "MailboxModified": signals.mailbox_modified,
+        "AccountDeleted": signals.account_deleted,
+        "MailboxDeleted": signals.mailbox_deleted,
         "MailboxAliasCreated": signals.mailbox_alias_created,
         "MailboxAliasDeleted": signals.mailbox_alias_deleted,
-    }  # fmt: skip
+    }
     receivers = {name: record(name) for name in hooks}
     for name, hook in hooks.items():
         hook.connect(receivers[name], sender=app)
     try:
         with app.app_context():
             admin = user(world["superadmin"])
-            account = services.create_account(admin, username="ev@test.com",
-                                              password="Toto12345", aliases=["evalias@test.com"])  # fmt: skip
+            account = services.create_account(
+                admin, username="ev@test.com", password="Toto12345", aliases=["evalias@test.com"]
+            )
             services.update_account(admin, account, quota=20, password="Other1234")
             services.delete_account(admin, account, keep_mb_dir=False)
             db.session.commit()
@@ -381,7 +426,10 @@ def test_events_and_audit(app, world):
     assert ("MailboxDeleted", ["mailbox"]) in events
     assert ("MailboxAliasDeleted", ["mailbox_alias"]) in events
     modified = [log for log in logs if log.message == "Account 'ev@test.com' modified"]
-    assert modified and modified[0].changes == {"quota": [10, 20], "use_domain_quota": [True, False]}
+    assert modified and modified[0].changes == {
+        "quota": [10, 20],
+        "use_domain_quota": [True, False],
+    }
     assert any(log.message == "Password of account 'ev@test.com' changed" for log in logs)
     for log in logs:
         assert "Other1234" not in str(log.changes) and "password" not in (log.changes or {})
@@ -391,8 +439,12 @@ def test_out_of_scope_accounts_answer_404(app, login, world):
     client = login(user_id=world["admin@test.com"])
     foreign = world["user@test2.com"]
     assert client.get(f"/identities/accounts/{foreign}").status_code == 404
-    assert client.post(f"/identities/accounts/{foreign}/tab/general",
-                       data={"general-username": "x@test2.com"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/identities/accounts/{foreign}/tab/general", data={"general-username": "x@test2.com"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"/identities/accounts/{foreign}/delete").status_code == 404
     assert client.get(f"/identities/accounts/{world['superadmin']}").status_code == 404
     assert client.get("/identities/accounts/999999").status_code == 404
@@ -405,13 +457,95 @@ def test_permissions_tab_for_super_admins_only(app, login, world):
     client = login(user_id=world["superadmin"])
     page = client.get(f"/identities/accounts/{world['admin@test.com']}")
     assert 'id="tab-permissions"' in page.text
-    response = client.post(f"/identities/accounts/{world['admin@test.com']}/tab/permissions",
-                           data={"permissions-domains": "test.com\ntest2.com"})  # fmt: skip
+    response = client.post(
+        f"/identities/accounts/{world['admin@test.com']}/tab/permissions",
+        data={"permissions-domains": "test.com\ntest2.com"},
+    )
     assert "Account updated" in response.text
     with app.app_context():
-        assert services.administered_domain_names(user(world["admin@test.com"])) == ["test.com", "test2.com"]  # fmt: skip
+        assert services.administered_domain_names(user(world["admin@test.com"])) == [
+            "test.com",
+            "test2.com",
+        ]
     reseller = login(user_id=world["reseller"])
     page = reseller.get(f"/identities/accounts/{world['user@res.com']}")
     assert page.status_code == 200 and 'id="tab-permissions"' not in page.text
-    assert reseller.post(f"/identities/accounts/{world['user@res.com']}/tab/permissions",
-                         data={"permissions-domains": "res.com"}).status_code == 404  # fmt: skip
+    assert (
+        reseller.post(
+            f"/identities/accounts/{world['user@res.com']}/tab/permissions",
+            data={"permissions-domains": "res.com"},
+        ).status_code
+        == 404
+    )
+
+
+def test_limits_are_asked_before_creating(app, world):
+    from modoboa_flask.exceptions import LimitReached
+
+    asked = []
+
+    def limit(sender, context, object_type, count, **kw):
+        asked.append((type(context).__name__, object_type))
+        if object_type == "mailbox_aliases":
+            raise LimitReached("Mailbox aliases: limit reached")
+
+    with app.app_context(), signals.can_create_object.connected_to(limit, sender=app):
+        admin = user(world["superadmin"])
+        with pytest.raises(LimitReached):
+            services.create_account(
+                admin, username="lim@test.com", password="Toto12345", aliases=["limalias@test.com"]
+            )
+        db.session.rollback()
+        assert db.session.scalar(select(User).where(User.username == "lim@test.com")) is None
+    assert asked == [("User", "mailboxes"), ("Domain", "mailboxes"), ("User", "mailbox_aliases")]
+
+
+def test_plugin_tabs_and_actions(app, login, world):
+    from flask_wtf import FlaskForm
+    from wtforms import StringField
+
+    from modoboa_flask.forms import FormTab
+
+    class ExtraForm(FlaskForm):
+        note = StringField("Note")
+
+    stored = []
+    tab = FormTab(
+        "resources",
+        "Resources",
+        ExtraForm,
+        "identities/_tab_general.html",
+        50,
+        None,
+        lambda user, account, form: stored.append(form.note.data),
+    )
+
+    def tabs(sender, user, account, **kw):
+        return [tab]
+
+    def check(sender, account, form, **kw):
+        return [account.role != "SimpleUsers"]
+
+    def actions(sender, account, **kw):
+        return [{"name": "x", "url": "/plugin/x", "title": "Plugin action"}]
+
+    client = login(user_id=world["superadmin"])
+    with (
+        signals.extra_account_form.connected_to(tabs, sender=app),
+        signals.check_extra_account_form.connected_to(check, sender=app),
+        signals.extra_account_actions.connected_to(actions, sender=app),
+    ):
+        admin_page = client.get(f"/identities/accounts/{world['admin@test.com']}").text
+        user_page = client.get(f"/identities/accounts/{world['user@test.com']}").text
+        response = client.post(
+            f"/identities/accounts/{world['admin@test.com']}/tab/resources",
+            data={"resources-note": "hello"},
+        )
+        refused = client.post(
+            f"/identities/accounts/{world['user@test.com']}/tab/resources",
+            data={"resources-note": "no"},
+        )
+    assert 'id="tab-resources"' in admin_page and 'id="tab-resources"' not in user_page
+    assert "Plugin action" in admin_page
+    assert response.status_code == 200 and stored == ["hello"]
+    assert refused.status_code == 404

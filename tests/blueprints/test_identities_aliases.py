@@ -24,16 +24,20 @@ def test_duplicates_case_and_tags(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         created = services.create_alias(
-            admin, address="Toto@Test.com",
+            admin,
+            address="Toto@Test.com",
             recipients=["user@test.com", "USER@test.com", "user+spam@test.com", "x@ext.org"],
-        )  # fmt: skip
+        )
         db.session.commit()
         assert created.address == "toto@test.com"
         mailbox = _mailbox_id(world["user@test.com"])
         assert sorted((r.address, r.r_mailbox_id, r.r_alias_id) for r in created.recipients) == [
-            ("user@test.com", mailbox, None), ("x@ext.org", None, None)]  # fmt: skip
-        tagged = services.create_alias(admin, address="tag@test.com",
-                                       recipients=["user+spam@test.com"])  # fmt: skip
+            ("user@test.com", mailbox, None),
+            ("x@ext.org", None, None),
+        ]
+        tagged = services.create_alias(
+            admin, address="tag@test.com", recipients=["user+spam@test.com"]
+        )
         assert tagged.recipients[0].r_mailbox_id == mailbox
         utf8 = services.create_alias(admin, address="testé@test.com", recipients=["a@b.org"])
         assert utf8.address == "testé@test.com"
@@ -43,9 +47,10 @@ def test_dlist_crud_and_alias_recipient(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         dlist = services.create_alias(
-            admin, address="all@test.com",
+            admin,
+            address="all@test.com",
             recipients=["user@test.com", "admin@test.com", "ext@titi.com", "alias@test.com"],
-        )  # fmt: skip
+        )
         db.session.commit()
         assert len(dlist.recipients) == 4
         nested = [r for r in dlist.recipients if r.address == "alias@test.com"][0]
@@ -88,13 +93,15 @@ def test_forward_on_a_mailbox_address_and_wildcard_and_random(app, world):
         catchall = services.create_alias(admin, address="@test.com", recipients=["user@test.com"])
         assert catchall.address == "@test.com" and catchall.domain_id == world["test.com"]
         before = db.session.scalar(select(db.func.count()).select_from(Alias))
-        random = services.create_alias(admin, address="", recipients=["user@test.com"],
-                                       random_address=True, domain="test.com")  # fmt: skip
+        random = services.create_alias(
+            admin, address="", recipients=["user@test.com"], random_address=True, domain="test.com"
+        )
         assert len(random.address.split("@")[0]) == 20
         assert db.session.scalar(select(db.func.count()).select_from(Alias)) == before + 1
         with pytest.raises(BadRequest) as exc:
-            services.create_alias(admin, address="", recipients=["user@test.com"],
-                                  random_address=True)  # fmt: skip
+            services.create_alias(
+                admin, address="", recipients=["user@test.com"], random_address=True
+            )
         assert exc.value.field == "domain"
         db.session.rollback()
 
@@ -103,8 +110,9 @@ def test_domain_admin_scope(app, login, world):
     with app.app_context():
         domadmin = user(world["admin@test.com"])
         # Recipients may be mailboxes of domains they don't administer (Modoboa allows it).
-        services.create_alias(domadmin, address="dlist@test.com",
-                              recipients=["user@test.com", "user@test2.com"])  # fmt: skip
+        services.create_alias(
+            domadmin, address="dlist@test.com", recipients=["user@test.com", "user@test2.com"]
+        )
         with pytest.raises(PermissionDenied, match="You don't have access to this domain"):
             services.create_alias(domadmin, address="x@test2.com", recipients=["user@test.com"])
         db.session.rollback()
@@ -116,8 +124,12 @@ def test_domain_admin_scope(app, login, world):
         db.session.rollback()
     client = login(user_id=world["admin@test.com"])
     assert client.get(f"/identities/aliases/{world['alias@test2.com']}").status_code == 404
-    assert client.post(f"/identities/aliases/{world['alias@test2.com']}",
-                       data={"recipients": "a@b.org"}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/identities/aliases/{world['alias@test2.com']}", data={"recipients": "a@b.org"}
+        ).status_code
+        == 404
+    )
     with app.app_context():
         self_alias = db.session.scalar(select(Alias.id).where(Alias.internal.is_(True)))
     assert client.get(f"/identities/aliases/{self_alias}").status_code == 404
@@ -126,7 +138,9 @@ def test_domain_admin_scope(app, login, world):
 def test_bulk_delete_is_all_or_nothing(app, login, world):
     client = login(user_id=world["admin@test.com"])
     own = [world["forward@test.com"], world["alias@test.com"]]
-    response = client.post("/identities/aliases/delete", data={"ids": [*own, world["alias@test2.com"]]})
+    response = client.post(
+        "/identities/aliases/delete", data={"ids": [*own, world["alias@test2.com"]]}
+    )
     assert response.status_code == 404
     with app.app_context():
         assert alias("forward@test.com") and alias("alias@test2.com")
@@ -141,8 +155,9 @@ def test_deleting_an_alias_removes_it_from_lists(app, world):
     with app.app_context():
         admin = user(world["superadmin"])
         services.create_alias(admin, address="only@test.com", recipients=["alias@test.com"])
-        services.create_alias(admin, address="two@test.com",
-                              recipients=["alias@test.com", "x@ext.org"])  # fmt: skip
+        services.create_alias(
+            admin, address="two@test.com", recipients=["alias@test.com", "x@ext.org"]
+        )
         services.delete_aliases(admin, [alias("alias@test.com")])
         db.session.commit()
         assert alias("only@test.com") is None
@@ -152,21 +167,38 @@ def test_deleting_an_alias_removes_it_from_lists(app, world):
 def test_alias_pages(app, login, world):
     client = login(user_id=world["admin@test.com"])
     assert client.get("/identities/aliases/new").status_code == 200
-    response = client.post("/identities/aliases/new", data={"address": "Titi@test.com",
-                           "recipients": "user@test.com\next@out.org", "enabled": "y"})  # fmt: skip
+    response = client.post(
+        "/identities/aliases/new",
+        data={
+            "address": "Titi@test.com",
+            "recipients": "user@test.com\next@out.org",
+            "enabled": "y",
+        },
+    )
     assert response.status_code == 303
-    response = client.post("/identities/aliases/new", data={"address": "x@test2.com",
-                           "recipients": "user@test.com"})  # fmt: skip
-    assert response.status_code == 200 and "You don&#39;t have access to this domain" in response.text
-    response = client.post("/identities/aliases/new", data={"address": "y@test.com", "recipients": ""})
+    response = client.post(
+        "/identities/aliases/new", data={"address": "x@test2.com", "recipients": "user@test.com"}
+    )
+    assert (
+        response.status_code == 200 and "You don&#39;t have access to this domain" in response.text
+    )
+    response = client.post(
+        "/identities/aliases/new", data={"address": "y@test.com", "recipients": ""}
+    )
     assert "No recipient defined" in response.text
     with app.app_context():
         titi = alias("titi@test.com")
         assert titi.enabled and len(titi.recipients) == 2
         titi_id = titi.id
-    response = client.post(f"/identities/aliases/{titi_id}", data={
-        "address": "titi@test.com", "recipients": "user@test.com", "description": "hi",
-        "expire_at": "2030-01-02T03:04"})  # fmt: skip
+    response = client.post(
+        f"/identities/aliases/{titi_id}",
+        data={
+            "address": "titi@test.com",
+            "recipients": "user@test.com",
+            "description": "hi",
+            "expire_at": "2030-01-02T03:04",
+        },
+    )
     assert response.status_code == 200 and "Alias saved" in response.text
     with app.app_context():
         titi = alias("titi@test.com")

@@ -19,8 +19,12 @@ def world(app):
         ids = populate()
         admin = user(ids["superadmin"])
         # forward (shares the mailbox address), dlist (two local), forward (all external).
-        services.create_alias(admin, address="user@test.com", recipients=["x@ext.org", "user@test.com"])  # fmt: skip
-        services.create_alias(admin, address="team@test.com", recipients=["user@test.com", "admin@test.com"])  # fmt: skip
+        services.create_alias(
+            admin, address="user@test.com", recipients=["x@ext.org", "user@test.com"]
+        )
+        services.create_alias(
+            admin, address="team@test.com", recipients=["user@test.com", "admin@test.com"]
+        )
         db.session.commit()
         return ids
 
@@ -72,7 +76,10 @@ def test_kind_filters_follow_the_documented_definitions(login, world):
 
 def test_role_filter_and_sort(login, world):
     client = login(user_id=world["superadmin"])
-    assert names(client.get("/identities/?role=DomainAdmins").text) == ["admin@test.com", "admin@test2.com"]  # fmt: skip
+    assert names(client.get("/identities/?role=DomainAdmins").text) == [
+        "admin@test.com",
+        "admin@test2.com",
+    ]
     assert names(client.get("/identities/?role=SuperAdmins").text) == ["admin"]
     listed = names(client.get("/identities/?sort=-name").text)
     assert listed == sorted(listed, reverse=True) and len(listed) > 5
@@ -121,8 +128,13 @@ def test_constant_queries_per_page(app, login, count_queries, view):
 def test_quotas_usage_sort_and_filters(app, login):
     with app.app_context():
         domain_id = factories.make_domain("q.com", quota=0)
-        for local, quota, used in [("a", 100, 50), ("b", 100, 85), ("c", 100, 95),
-                                   ("d", 100, 120), ("e", 0, 10)]:  # fmt: skip
+        for local, quota, used in [
+            ("a", 100, 50),
+            ("b", 100, 85),
+            ("c", 100, 95),
+            ("d", 100, 120),
+            ("e", 0, 10),
+        ]:
             factories.make_mailbox(domain_id, local, quota=quota)
             db.session.get(Quota, f"{local}@q.com").bytes = used * 1048576
         db.session.commit()

@@ -22,8 +22,17 @@ ACTORS = {  # actor -> (its own domain, expected outcome on own objects, on fore
     "admin@test.com": ("test.com", "ok", 404),
     "user@test.com": ("test.com", 403, 403),
 }
-ACTIONS = ["view", "edit", "quota", "delete", "set_password", "set_role",
-           "alias_view", "alias_edit", "alias_delete"]  # fmt: skip
+ACTIONS = [
+    "view",
+    "edit",
+    "quota",
+    "delete",
+    "set_password",
+    "set_role",
+    "alias_view",
+    "alias_edit",
+    "alias_delete",
+]
 
 
 @pytest.fixture
@@ -45,13 +54,27 @@ def _request(client, action, account_id, alias_id):
     with_name = lambda: {**general, "general-username": _username(account_id)}  # noqa: E731
     return {
         "view": lambda: client.get(base),
-        "edit": lambda: client.post(f"{base}/tab/general", data={**with_name(), "general-first_name": "Changed"}),  # fmt: skip
+        "edit": lambda: client.post(
+            f"{base}/tab/general", data={**with_name(), "general-first_name": "Changed"}
+        ),
         "quota": lambda: client.post(f"{base}/tab/mail", data={"mail-quota": "5"}),
         "delete": lambda: client.post(f"{base}/delete", data={"keepdir": "y"}),
-        "set_password": lambda: client.post(f"{base}/tab/general", data={**with_name(), "general-password": "Secret1234", "general-password2": "Secret1234"}),  # fmt: skip
-        "set_role": lambda: client.post(f"{base}/tab/general", data={**with_name(), "general-role": "DomainAdmins"}),  # fmt: skip
+        "set_password": lambda: client.post(
+            f"{base}/tab/general",
+            data={
+                **with_name(),
+                "general-password": "Secret1234",
+                "general-password2": "Secret1234",
+            },
+        ),
+        "set_role": lambda: client.post(
+            f"{base}/tab/general", data={**with_name(), "general-role": "DomainAdmins"}
+        ),
         "alias_view": lambda: client.get(f"/identities/aliases/{alias_id}"),
-        "alias_edit": lambda: client.post(f"/identities/aliases/{alias_id}", data={"address": _address(alias_id), "recipients": "new@ext.org", "enabled": "y"}),  # fmt: skip
+        "alias_edit": lambda: client.post(
+            f"/identities/aliases/{alias_id}",
+            data={"address": _address(alias_id), "recipients": "new@ext.org", "enabled": "y"},
+        ),
         "alias_delete": lambda: client.post("/identities/aliases/delete", data={"ids": alias_id}),
     }[action]()
 
@@ -77,7 +100,8 @@ def _effect(action, account_id, alias_id):
         "set_password": account is not None and verify_password("Secret1234", account.password),
         "set_role": account is not None and account.role == "DomainAdmins",
         "alias_view": True,
-        "alias_edit": alias is not None and [r.address for r in alias.recipients] == ["new@ext.org"],
+        "alias_edit": alias is not None
+        and [r.address for r in alias.recipients] == ["new@ext.org"],
         "alias_delete": alias is None,
     }[action]
 
@@ -91,7 +115,9 @@ def test_matrix(app, login, world, actor, where, action):
     expected = own_outcome if where == "own" else foreign_outcome
     account_id, alias_id = world[f"user@{domain}"], world[f"alias@{domain}"]
     with app.app_context():
-        db.session.get(Mailbox, db.session.scalar(select(Mailbox.id).where(Mailbox.user_id == account_id))).quota = 0  # fmt: skip
+        db.session.get(
+            Mailbox, db.session.scalar(select(Mailbox.id).where(Mailbox.user_id == account_id))
+        ).quota = 0
         db.session.commit()
     client = login(user_id=world[actor])
     with app.test_request_context():
@@ -110,10 +136,15 @@ def test_matrix(app, login, world, actor, where, action):
         assert not changed or action in ("view", "alias_view")
 
 
-@pytest.mark.parametrize("actor, target", [
-    ("admin@test.com", "root@test.com"), ("admin@test.com", "superadmin"),
-    ("reseller", "superadmin"), ("admin@test.com", "reseller"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "actor, target",
+    [
+        ("admin@test.com", "root@test.com"),
+        ("admin@test.com", "superadmin"),
+        ("reseller", "superadmin"),
+        ("admin@test.com", "reseller"),
+    ],
+)
 @pytest.mark.parametrize("action", ["view", "edit", "delete", "set_password", "set_role"])
 def test_higher_roles_are_out_of_reach(app, login, world, actor, target, action):
     client = login(user_id=world[actor])

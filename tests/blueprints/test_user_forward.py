@@ -15,15 +15,19 @@ def world(app):
 
 def test_set_forward_with_copy(app, login, world):
     client = login(user_id=world["user@test.com"])
-    response = client.post("/user/forward", data={"destinations": "User@ExtDomain.com",
-                                                  "keep_copy": "y"})  # fmt: skip
+    response = client.post(
+        "/user/forward", data={"destinations": "User@ExtDomain.com", "keep_copy": "y"}
+    )
     assert response.status_code == 200 and "Forward updated" in response.text
     page = client.get("/user/forward").text
     assert "user@extdomain.com" in page and "user@test.com</textarea>" not in page
     with app.app_context():
         forward = alias("user@test.com")
         assert not forward.internal
-        assert sorted(r.address for r in forward.recipients) == ["user@extdomain.com", "user@test.com"]
+        assert sorted(r.address for r in forward.recipients) == [
+            "user@extdomain.com",
+            "user@test.com",
+        ]
         assert [r.r_mailbox_id is not None for r in forward.recipients] == [False, True]
     # Super admin and the domain admin can open the forward alias.
     for admin in ("superadmin", "admin@test.com"):
@@ -54,4 +58,7 @@ def test_forward_needs_a_mailbox(app, login):
     with app.app_context():
         user_id = factories.make_user("SimpleUsers", username="nobox")
     assert login(user_id=user_id).get("/user/forward").status_code == 404
-    assert login(user_id=user_id).post("/user/forward", data={"destinations": "a@b.org"}).status_code == 404  # fmt: skip
+    assert (
+        login(user_id=user_id).post("/user/forward", data={"destinations": "a@b.org"}).status_code
+        == 404
+    )

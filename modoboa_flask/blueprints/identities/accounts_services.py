@@ -9,8 +9,6 @@ from ...accounts import set_password, set_role
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import (
-    DOMAINADMINS,
-    RESELLERS,
     SIMPLEUSERS,
     SUPERADMINS,
     Domain,
@@ -18,18 +16,18 @@ from ...models import (
     User,
 )
 from ...passwords import password_problems
-from ...permissions import assignable_roles, can_manage_account, is_domain_admin_of
+from ...permissions import assignable_roles, can_manage_account
 from ...sessions import end_sessions
 from . import mailboxes
 from .common import (
     account_snapshot,
     clean_list,
     normalize_address,
-    normalize_domain,
     not_found,
     record_change,
     require_perm,
 )
+from .grants import set_domains
 
 MASTER_ONLY_SUPERADMINS = "Only super administrators are allowed for this mode"
 _PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secondary_email")
@@ -78,49 +76,6 @@ def _check_master(actor, master_user, role) -> bool:
     if role != SUPERADMINS:
         raise BadRequest(MASTER_ONLY_SUPERADMINS, field="master_user")
     return True
-
-
-def _set_domains(actor, account: User, names) -> None:
-    """Make *names* exactly the domains *account* administers (as far as *actor* may)."""
-    wanted = {normalize_domain(n) for n in (names or ()) if n and n.strip()}
-    if wanted and account.role not in (DOMAINADMINS, RESELLERS):
-        raise BadRequest("Only administrators can administer domains", field="domains")
-    domains = {d.name: d for d in db.session.scalars(select(Domain).where(Domain.name.in_(wanted)))}
-    for name in sorted(wanted - set(domains)):
-        raise BadRequest(f"Local domain {name} does not exist", field="domains")
-    current = dict(
-        db.session.execute(
-            select(Domain.name, Domain)
-            .join(DomainAdmin, DomainAdmin.domain_id == Domain.id)
-            .where(DomainAdmin.user_id == account.id)
-        ).all()
-    )
-    for name in set(wanted) ^ set(current):
-        if not is_domain_admin_of(actor, domains.get(name) or current[name]):
-            raise PermissionDenied("You don't have access to this domain", field="domains")
-    for name in sorted(wanted - set(current)):
-        signals.send(
-            signals.can_create_object, context=domains[name], object_type="domain_admins", count=1
-        )
-        db.session.add(DomainAdmin(domain_id=domains[name].id, user_id=account.id))
-    removed = [current[name].id for name in set(current) - wanted]
-    if removed:
-        db.session.execute(
-            delete(DomainAdmin).where(
-                DomainAdmin.user_id == account.id, DomainAdmin.domain_id.in_(removed)
-            )
-        )
-
-
-def administered_domain_names(account: User) -> list[str]:
-    """Names of the domains *account* was granted (DomainAdmin rows)."""
-    stmt = (
-        select(Domain.name)
-        .join(DomainAdmin, DomainAdmin.domain_id == Domain.id)
-        .where(DomainAdmin.user_id == account.id)
-        .order_by(Domain.name)
-    )
-    return list(db.session.scalars(stmt))
 
 
 def create_account(
@@ -181,7 +136,7 @@ def create_account(
         mailboxes.set_sender_addresses(actor, mailbox, sender_addresses)
     elif aliases or sender_addresses:
         raise BadRequest("A mailbox is required for aliases", field="aliases")
-    _set_domains(actor, account, domains)
+    set_domains(actor, account, domains)
     db.session.flush()
     signals.send(signals.account_created, account=account, creator=actor)
     audit.record(
@@ -232,7 +187,7 @@ def update_account(actor, account: User, **changes) -> User:
         if not account.is_active:
             end_sessions(account.id)
     if "domains" in changes:
-        _set_domains(actor, account, changes["domains"])
+        set_domains(actor, account, changes["domains"])
     if changes.get("password"):
         set_account_password(actor, account, changes["password"])
     db.session.flush()

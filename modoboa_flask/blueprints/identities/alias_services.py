@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from ... import audit, signals
-from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
+from ...exceptions import BadRequest, Conflict, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, Mailbox
 from ...permissions import is_domain_admin_of
@@ -19,18 +19,12 @@ from .common import (
     administered_domain,
     clean_list,
     find_domain,
-    is_local_domain,
     normalize_address,
     normalize_domain,
     not_found,
     record_change,
     require_perm,
     split,
-)
-
-LOCAL_FORWARD = (
-    "You can't define a forward to a local destination. "
-    "Please ask your administrator to create an alias instead."
 )
 
 
@@ -156,7 +150,7 @@ def create_alias(
     return alias
 
 
-def _snapshot(alias: Alias) -> dict:
+def snapshot(alias: Alias) -> dict:
     return {
         "address": alias.address,
         "enabled": alias.enabled,
@@ -177,7 +171,7 @@ def update_alias(actor, alias: Alias, **changes) -> Alias:
     """Change an alias: address, recipients, enabled, expire_at, description."""
     require_perm(actor, "aliases.change")
     check_alias_scope(actor, alias)
-    before = _snapshot(alias)
+    before = snapshot(alias)
     if "address" in changes:
         address = normalize_address(changes["address"], "address", catchall=True)
         if address != alias.address:
@@ -194,11 +188,11 @@ def update_alias(actor, alias: Alias, **changes) -> Alias:
         if key in changes:
             setattr(alias, key, changes[key] if key != "description" else changes[key] or "")
     db.session.flush()
-    record_change(f"Alias '{alias.address}' modified", alias, before, _snapshot(alias))
+    record_change(f"Alias '{alias.address}' modified", alias, before, snapshot(alias))
     return alias
 
 
-def _drop(aliases: list[Alias]) -> None:
+def drop_aliases(aliases: list[Alias]) -> None:
     """Delete *aliases*, their entries in other aliases, and aliases this leaves empty."""
     if not aliases:
         return
@@ -230,7 +224,7 @@ def prune_empty_aliases(alias_ids) -> None:
             select(Alias).where(Alias.id.in_(set(alias_ids)), Alias.internal.is_(False), ~has_rcpt)
         )
     )
-    _drop(empty)
+    drop_aliases(empty)
 
 
 def delete_aliases(actor, aliases) -> int:
@@ -239,75 +233,5 @@ def delete_aliases(actor, aliases) -> int:
     aliases = list(aliases)
     for alias in aliases:
         check_alias_scope(actor, alias)
-    _drop(aliases)
+    drop_aliases(aliases)
     return len(aliases)
-
-
-# --- self-service forward -------------------------------------------------------------------
-def get_forward(account) -> Alias | None:
-    """The public alias sharing the address of *account*'s mailbox (its forward)."""
-    if account.mailbox is None:
-        return None
-    return db.session.scalar(
-        select(Alias).where(
-            Alias.address == account.mailbox.full_address, Alias.internal.is_(False)
-        )
-    )
-
-
-def set_forward(actor, account, destinations, keep_copy) -> Alias | None:
-    """Forward *account*'s mail to external *destinations* (none = remove the forward)."""
-    from .accounts_services import check_account_scope
-
-    if actor.id != account.id:
-        check_account_scope(actor, account)
-    mailbox = account.mailbox
-    if mailbox is None:
-        raise BadRequest("A mailbox is required", field="destinations")
-    dests = []
-    for value in destinations if not isinstance(destinations, str) else destinations.split(","):
-        value = (value or "").strip()
-        if not value:
-            continue
-        try:
-            dests.append(normalize_address(value, "destinations"))
-        except BadRequest:
-            raise BadRequest(f"Invalid mailbox syntax for {value}", field="destinations") from None
-    dests = list(dict.fromkeys(dests))
-    for dest in dests:
-        if is_local_domain(split(dest)[1]):
-            raise PermissionDenied(LOCAL_FORWARD, field="destinations")
-    alias = get_forward(account)
-    if not dests:
-        if alias is not None:
-            _drop([alias])
-        return None
-    address = mailbox.full_address
-    wanted = dests + ([address] if keep_copy else [])
-    if alias is None:
-        alias = Alias(address=address, domain_id=mailbox.domain_id, enabled=True)
-        db.session.add(alias)
-        db.session.flush()
-        set_recipients(alias, wanted)
-        signals.send(signals.mailbox_alias_created, user=actor, mailbox_alias=alias)
-        audit.record(
-            f"Forward '{address}' added",
-            action="create",
-            obj=alias,
-            changes={"recipients": [None, wanted]},
-        )
-        return alias
-    before = _snapshot(alias)
-    set_recipients(alias, wanted)
-    record_change(f"Forward '{address}' modified", alias, before, _snapshot(alias))
-    return alias
-
-
-def count_recipients(alias_ids) -> dict:
-    """{alias id: number of recipients} for the given aliases (one query)."""
-    rows = db.session.execute(
-        select(AliasRecipient.alias_id, func.count())
-        .where(AliasRecipient.alias_id.in_(alias_ids))
-        .group_by(AliasRecipient.alias_id)
-    )
-    return dict(rows.all())

@@ -5,7 +5,6 @@ never commits. The code lives in modules split along seams; this module is the e
 """
 
 from .accounts_services import (
-    administered_domain_names,
     allowed_roles,
     check_account_scope,
     create_account,
@@ -13,15 +12,9 @@ from .accounts_services import (
     set_account_password,
     update_account,
 )
-from .alias_services import (
-    LOCAL_FORWARD,
-    check_alias_scope,
-    create_alias,
-    delete_aliases,
-    get_forward,
-    set_forward,
-    update_alias,
-)
+from .alias_services import check_alias_scope, create_alias, delete_aliases, update_alias
+from .forward_services import LOCAL_FORWARD, get_forward, set_forward
+from .grants import administered_domain_names
 from .mailboxes import mailbox_alias_addresses
 from .self_service import (
     PROFILE_FIELDS,

@@ -15,11 +15,21 @@ from sqlalchemy import BigInteger, and_, cast, func, literal, null, or_, select,
 
 from ... import params
 from ...extensions import db
-from ...models import SUPERADMINS, Alias, AliasRecipient, Domain, Mailbox, Quota, User
+from ...models import (
+    DOMAINADMINS,
+    RESELLERS,
+    SUPERADMINS,
+    Alias,
+    AliasRecipient,
+    Domain,
+    Mailbox,
+    Quota,
+    User,
+)
 from ...permissions import visible_accounts, visible_aliases, visible_mailboxes
 
 KINDS = ("account", "alias", "forward", "dlist")
-SORTS = ("name", "-name", "role", "-role", "kind", "-kind")
+SORTS = ("name", "-name", "kind", "-kind")
 QUOTA_SORTS = ("address", "-address", "quota", "-quota", "usage", "-usage")
 
 
@@ -85,40 +95,36 @@ def _alias_kind_conditions():
     }
 
 
-def _account_arm(user, search: str, role: str):
-    stmt = visible_accounts(user).with_only_columns(
-        literal("account").label("kind"),
-        User.id.label("id"),
-        User.username.label("name"),
-        User.role.label("role"),
-        User.is_active.label("enabled"),
-    )
+def _columns(kind: str, id_column, name_column):
+    # Only (kind, id, name): each arm is then read from one covering index, in name order,
+    # and the database merges the arms instead of sorting them (details come per page).
+    return (literal(kind).label("kind"), id_column.label("id"), name_column.label("name"))
+
+
+def _account_arms(user, search: str, role: str) -> list:
+    base = visible_accounts(user).with_only_columns(*_columns("account", User.id, User.username))
     if role:
-        stmt = stmt.where(User.is_superuser.is_(True) if role == SUPERADMINS else User.role == role)
-    if search:
-        in_domains = select(Mailbox.user_id).where(
-            Mailbox.domain_id.in_(select(Domain.id).where(_contains(Domain.name, search)))
-        )
-        stmt = stmt.where(
-            or_(
-                _contains(User.username, search),
-                _contains(User.email, search),
-                User.id.in_(in_domains),
-            )
-        )
-    return stmt
+        base = base.where(User.is_superuser.is_(True) if role == SUPERADMINS else User.role == role)
+    if not search:
+        return [base]
+    by_name = _contains(User.username, search)
+    # Accounts found by their mailbox's domain or (administrators) their e-mail address are
+    # looked up from the small side (matching domains, admin roles), never by a second scan.
+    domains = select(Domain.id).where(_contains(Domain.name, search))
+    by_domain = User.id.in_(select(Mailbox.user_id).where(Mailbox.domain_id.in_(domains)))
+    admin_roles = (DOMAINADMINS, RESELLERS, SUPERADMINS)  # the role index finds them fast
+    admins = select(User.id).where(User.role.in_(admin_roles), _contains(User.email, search))
+    return [
+        base.where(by_name),
+        base.where(by_domain, ~by_name),
+        base.where(User.id.in_(admins), ~by_name, ~by_domain),
+    ]
 
 
 def _alias_arm(user, search: str, kind: str):
     stmt = (
         visible_aliases(user)
-        .with_only_columns(
-            literal("alias").label("kind"),
-            Alias.id.label("id"),
-            Alias.address.label("name"),
-            literal("").label("role"),
-            Alias.enabled.label("enabled"),
-        )
+        .with_only_columns(*_columns("alias", Alias.id, Alias.address))
         .where(Alias.internal.is_(False))
     )
     if kind in ("alias", "forward", "dlist"):
@@ -134,28 +140,34 @@ def identities_page(user, *, search="", kind="", role="", sort="name", page=1) -
     search = (search or "").strip()
     arms = []
     if kind in ("", "account"):
-        arms.append(_account_arm(user, search, role))
+        arms += _account_arms(user, search, role)
     if kind != "account" and not role:
         arms.append(_alias_arm(user, search, kind))
     per_page = params.get("core.items_per_page")
-    # One count per arm: each is an index scan, cheaper than counting the union.
-    total = sum(
-        db.session.scalar(select(func.count()).select_from(arm.subquery())) or 0 for arm in arms
-    )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
-    if not arms:
-        return Page([], page, per_page, 0)
-    union = union_all(*arms).subquery() if len(arms) > 1 else arms[0].subquery()
+    compound = union_all(*arms)
     sort = sort if sort in SORTS else "name"
-    column = union.c[sort.lstrip("-")]
-    order = [column.desc() if sort.startswith("-") else column.asc()]
-    if sort.lstrip("-") != "name":
-        order.append(union.c.name)
-    order += [union.c.kind, union.c.id]
-    rows = db.session.execute(
-        select(union).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    desc = sort.startswith("-")
+    keys = ["name", "kind", "id"] if sort.lstrip("-") == "name" else ["kind", "name", "id"]
+    columns = compound.selected_columns
+    order = [columns[k].desc() if desc else columns[k].asc() for k in keys]
+    page = max(1, page)
+    if search:
+        # A search scans anyway: one pass gives the page and (window) the number of matches.
+        counted = select(compound.subquery()).add_columns(func.count().over().label("total"))
+        inner = counted.subquery()
+        stmt = select(inner).order_by(*[inner.c[k].desc() if desc else inner.c[k] for k in keys])
+        rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+        if not rows and page > 1:
+            return identities_page(user, search=search, kind=kind, role=role, sort=sort)
+        total = rows[0].total if rows else 0
+    else:
+        # One count per arm: an index-only count each, cheaper than counting the union.
+        total = sum(
+            db.session.scalar(select(func.count()).select_from(arm.subquery())) or 0 for arm in arms
+        )
+        page = min(page, max(1, math.ceil(total / per_page)))
+        stmt = compound.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        rows = db.session.execute(stmt).all()
     return Page(_decorate(rows), page, per_page, total)
 
 
@@ -164,14 +176,10 @@ def _decorate(rows) -> list[dict]:
     items = [dict(row._mapping) for row in rows]
     account_ids = [i["id"] for i in items if i["kind"] == "account"]
     alias_ids = [i["id"] for i in items if i["kind"] == "alias"]
-    names = {}
+    accounts = {}
     if account_ids:
-        names = {
-            r.id: f"{r.first_name} {r.last_name}".strip()
-            for r in db.session.execute(
-                select(User.id, User.first_name, User.last_name).where(User.id.in_(account_ids))
-            )
-        }
+        stmt = select(User.id, User.first_name, User.last_name, User.role, User.is_active)
+        accounts = {r.id: r for r in db.session.execute(stmt.where(User.id.in_(account_ids)))}
     recipients: dict[int, list] = {}
     shares: set[int] = set()
     if alias_ids:
@@ -182,6 +190,7 @@ def _decorate(rows) -> list[dict]:
                 AliasRecipient.address,
                 AliasRecipient.r_mailbox_id,
                 AliasRecipient.r_alias_id,
+                Alias.enabled,
                 own.c.id.label("own_id"),
             )
             .join(Alias, Alias.id == AliasRecipient.alias_id)
@@ -202,10 +211,12 @@ def _decorate(rows) -> list[dict]:
                 shares.add(row.alias_id)
     for item in items:
         if item["kind"] == "account":
-            item["detail"] = names.get(item["id"], "")
-            item["tag"] = "account"
+            row = accounts.get(item["id"])
+            item["detail"] = f"{row.first_name} {row.last_name}".strip() if row else ""
+            item.update(tag="account", role=row.role if row else "", enabled=row and row.is_active)
             continue
         rcpts = recipients.get(item["id"], [])
+        item.update(role="", enabled=rcpts[0].enabled if rcpts else True)
         item["detail"] = ", ".join(r.address for r in rcpts)
         local = any(r.r_mailbox_id or r.r_alias_id for r in rcpts)
         if item["id"] in shares or not local:

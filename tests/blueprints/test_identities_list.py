@@ -146,3 +146,14 @@ def test_quotas_usage_sort_and_filters(app, login):
     for above, expected in [(80, ["b", "c", "d"]), (90, ["c", "d"]), (100, ["d"])]:
         html = client.get(f"/identities/quotas?above={above}").text
         assert re.findall(r">(\w)@q\.com</a>", html) == expected
+
+
+def test_search_finds_an_administrator_by_mailbox_address(app, login, world):
+    with app.app_context():
+        services.update_account(
+            user(world["superadmin"]), user(world["admin@test2.com"]), username="boss"
+        )
+        db.session.commit()
+    client = login(user_id=world["superadmin"])
+    assert names(client.get("/identities/?q=admin@test2").text) == ["boss"]
+    assert "boss" in names(client.get("/identities/?q=test2.com").text)

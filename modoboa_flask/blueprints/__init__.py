@@ -10,9 +10,10 @@ def register_blueprints(app):
     """Register every area's blueprint and the root redirect."""
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
+    from .imports import bp as imports_bp
     from .user import bp as user_bp
 
-    for bp in (auth_bp, dashboard_bp, user_bp):
+    for bp in (auth_bp, dashboard_bp, user_bp, imports_bp):
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     app.add_url_rule("/", endpoint="root", view_func=root)
     from . import context

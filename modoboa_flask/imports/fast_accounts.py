@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .. import audit, signals
 from ..extensions import db
 from ..models import SIMPLEUSERS, Alias, AliasRecipient, Mailbox, Quota, User, utcnow
-from .bulk import AuditRows, insert_returning_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load
 
 
 def _user_values(actor, item, now) -> dict:
@@ -38,25 +38,25 @@ def insert_accounts(ctx, clean: list[dict]) -> None:
     now = utcnow()
     actor = ctx.actor
     users = [_user_values(actor, item, now) for item in clean]
-    user_ids = insert_returning_ids(User, users)
-    mailbox_ids = insert_returning_ids(Mailbox, [
+    addresses = [item["username"] for item in clean]
+    user_ids = insert_ids(User, users, User.username, addresses)
+    mailbox_ids = insert_ids(Mailbox, [
         {"address": item["local"], "quota": item["quota"],
          "use_domain_quota": item["use_domain_quota"], "domain_id": item["domain"].id,
          "user_id": user_id, "creation": now, "last_modification": now}
         for item, user_id in zip(clean, user_ids, strict=True)
-    ])  # fmt: skip
-    alias_ids = insert_returning_ids(Alias, [
+    ], Mailbox.user_id, user_ids)  # fmt: skip
+    alias_ids = insert_ids(Alias, [
         {"address": item["username"], "domain_id": item["domain"].id, "enabled": True,
          "internal": True, "description": "", "expire_at": None, "creation": now,
          "last_modification": now}
         for item in clean
-    ])  # fmt: skip
+    ], Alias.address, addresses, Alias.internal.is_(True))  # fmt: skip
     insert_rows(AliasRecipient, [
         {"address": item["username"], "alias_id": alias_id, "r_mailbox_id": mailbox_id,
          "r_alias_id": None}
         for item, alias_id, mailbox_id in zip(clean, alias_ids, mailbox_ids, strict=True)
     ])  # fmt: skip
-    addresses = [item["username"] for item in clean]
     have = set(db.session.scalars(select(Quota.username).where(Quota.username.in_(addresses))))
     insert_rows(Quota, [
         {"username": address, "bytes": 0, "messages": 0}

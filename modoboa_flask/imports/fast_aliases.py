@@ -9,7 +9,7 @@ from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, AliasRecipient, Mailbox, utcnow
 from . import handlers
-from .bulk import AuditRows, insert_returning_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load
 from .fast import BaseBatch, Doubtful
 
 
@@ -22,10 +22,8 @@ def _address(row) -> str:
 
 def _recipients(row) -> list[str] | None:
     """Recipients normalized as the alias service does (None when one is invalid)."""
-    from ..blueprints.identities.common import clean_list
-
     try:
-        return clean_list(row[2], "recipients")
+        return handlers.clean_recipients(row[2])
     except ServiceError:
         return None
 
@@ -137,12 +135,13 @@ class AliasBatch(BaseBatch):
     def insert(self) -> None:
         """Insert the aliases and their recipients; events; audit rows."""
         now = utcnow()
-        ids = insert_returning_ids(Alias, [
+        addresses = [item["address"] for item in self.clean]
+        ids = insert_ids(Alias, [
             {"address": item["address"], "domain_id": item["domain"].id,
              "enabled": bool(item["enabled"]), "internal": False, "description": "",
              "expire_at": None, "creation": now, "last_modification": now}
             for item in self.clean
-        ])  # fmt: skip
+        ], Alias.address, addresses, Alias.internal.is_(False))  # fmt: skip
         insert_rows(AliasRecipient, [
             {"address": entry["address"], "alias_id": alias_id,
              "r_mailbox_id": entry.get("mailbox"),

@@ -17,7 +17,7 @@ class Options:
     dry_run: bool = False
     # Batched inserts for plain accounts and aliases; False forces the row-by-row path.
     fast: bool = True
-    batch_size: int = 1000
+    batch_size: int = 2000
     max_bytes: int | None = None
     # Lines kept for display: created ones only when asked (previews), problems always.
     keep_created: bool = True

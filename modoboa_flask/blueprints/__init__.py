@@ -11,9 +11,10 @@ def register_blueprints(app):
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
     from .imports import bp as imports_bp
+    from .settings import bp as settings_bp
     from .user import bp as user_bp
 
-    for bp in (auth_bp, dashboard_bp, user_bp, imports_bp):
+    for bp in (auth_bp, dashboard_bp, settings_bp, user_bp, imports_bp):
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     app.add_url_rule("/", endpoint="root", view_func=root)
     from . import context

@@ -38,8 +38,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     connection = db.session.connection()
     dialect = connection.dialect
     names = list(rows[0])
-    compiled = insert(table).values({name: bindparam(name) for name in names}).compile(
-        dialect=dialect
+    compiled = (
+        insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
     )
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
     order = compiled.positiontup if compiled.positional else names

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import params
 from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, Domain, DomainAlias, Mailbox, User
@@ -102,16 +103,17 @@ def run_import(
     ctx = Context(actor=actor, options=options, baseline=_baseline())
     outer = db.session.begin_nested()
     try:
-        for name, stream in sources:
-            report.start_file()
-            file_savepoint = db.session.begin_nested()
-            try:
-                _import_file(ctx, report, name, stream, progress)
-            except FileProblem as exc:
-                file_savepoint.rollback()
-                report.file_error(name, str(exc))
-            else:
-                file_savepoint.commit()
+        with params.cached():
+            for name, stream in sources:
+                report.start_file()
+                file_savepoint = db.session.begin_nested()
+                try:
+                    _import_file(ctx, report, name, stream, progress)
+                except FileProblem as exc:
+                    file_savepoint.rollback()
+                    report.file_error(name, str(exc))
+                else:
+                    file_savepoint.commit()
     except BaseException:
         outer.rollback()
         db.session.rollback()

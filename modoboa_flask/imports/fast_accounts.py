@@ -82,11 +82,14 @@ def _events(actor, clean, user_ids, mailbox_ids) -> None:
         return
     mailboxes = load(Mailbox, mailbox_ids, Mailbox.domain, Mailbox.user) if want_mailbox else {}
     accounts = load(User, user_ids) if (want_account or want_imported) else {}
-    for item, user_id, mailbox_id in zip(clean, user_ids, mailbox_ids, strict=True):
-        if want_mailbox:
-            signals.send(signals.mailbox_created, user=actor, mailbox=mailboxes[mailbox_id])
-        if want_account:
-            signals.send(signals.account_created, account=accounts[user_id], creator=actor)
-        if want_imported:
-            signals.send(signals.account_imported, user=actor, account=accounts[user_id],
-                         row=item["row"].extra)  # fmt: skip
+    # Receivers' rows (e.g. limit rows) are flushed once for the batch, not once per query.
+    with db.session.no_autoflush:
+        for item, user_id, mailbox_id in zip(clean, user_ids, mailbox_ids, strict=True):
+            if want_mailbox:
+                signals.send(signals.mailbox_created, user=actor, mailbox=mailboxes[mailbox_id])
+            if want_account:
+                signals.send(signals.account_created, account=accounts[user_id], creator=actor)
+            if want_imported:
+                signals.send(signals.account_imported, user=actor, account=accounts[user_id],
+                             row=item["row"].extra)  # fmt: skip
+    db.session.flush()

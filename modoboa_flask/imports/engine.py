@@ -118,6 +118,7 @@ def run_import(
         outer.rollback()
         db.session.rollback()
         raise
+    report.sort()
     keep = not options.dry_run and not (report.failed and not options.continue_on_error)
     if keep:
         outer.commit()

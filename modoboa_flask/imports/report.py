@@ -62,6 +62,13 @@ class Report:
         """Reset the per-file counter (a file problem undoes that file's lines)."""
         self._file_created = 0
 
+    def sort(self) -> None:
+        """Put the kept lines in file order (batches report their problems first)."""
+        order = {
+            name: index for index, name in enumerate(dict.fromkeys(x.file for x in self.lines))
+        }
+        self.lines.sort(key=lambda line: (order[line.file], line.number))
+
     def file_error(self, file: str, message: str) -> None:
         """The whole file was refused: nothing of it is kept."""
         self.counts[CREATED] -= self._file_created

@@ -31,7 +31,6 @@ def _run(kind: str, token: str, path: str, meta: dict, dry_run: bool):
     options = Options(**meta["options"], dry_run=dry_run, max_lines=5000)
     with open(path, "rb") as stream:
         report = run_import(current_user, [(meta.get("name") or "file", stream)], options)
-    report.lines.sort(key=lambda line: line.number)
     return report
 
 

@@ -74,7 +74,7 @@ def export_command(sepchar, kind):
     """Write every domain (with its aliases) or every identity as CSV to standard output."""
     actor = act_as_superuser()
     rows = domain_rows(actor) if kind == "domains" else identity_rows(actor)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout.buffer  # bytes: the \r\n line ends reach the file as they are
     for line in csv_lines(rows, sepchar):
-        out.write(line)
+        out.write(line.encode())
     out.flush()

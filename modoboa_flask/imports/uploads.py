@@ -23,8 +23,10 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 def directory() -> str:
-    """`instance/imports`, created (mode 0700) when missing."""
-    path = os.path.join(current_app.instance_path, "imports")
+    """`IMPORT_UPLOAD_DIR` (default `instance/imports`), created (mode 0700) when missing."""
+    path = current_app.config.get("IMPORT_UPLOAD_DIR") or os.path.join(
+        current_app.instance_path, "imports"
+    )
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 

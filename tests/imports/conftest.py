@@ -12,6 +12,13 @@ from modoboa_flask.imports import Options, run_import
 from modoboa_flask.models import User
 
 
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path):
+    """Uploads kept between preview and commit go to a temporary folder."""
+    app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
 def run(app, content, actor_id=None, name="test.csv", **options):
     """Import *content* (str or bytes) as *actor_id* (default: the first super admin)."""
     data = content.encode() if isinstance(content, str) else content

@@ -8,6 +8,7 @@ A problem with a whole file (not text, empty, too big) undoes that file entirely
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import params
+from .. import audit, params
 from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, Domain, DomainAlias, Mailbox, User
@@ -105,7 +106,7 @@ def run_import(
     try:
         with params.cached():
             for name, stream in sources:
-                report.start_file()
+                report.start_file(name)
                 file_savepoint = db.session.begin_nested()
                 try:
                     _import_file(ctx, report, name, stream, progress)
@@ -122,10 +123,12 @@ def run_import(
     keep = not options.dry_run and not (report.failed and not options.continue_on_error)
     if keep:
         outer.commit()
-        db.session.commit()
         report.committed = True
     else:
         outer.rollback()
-        db.session.commit()
+    if not options.dry_run:
+        names = ", ".join(os.path.basename(name) for name in report.files)
+        audit.record(f"Import of {names}: {report.summary()}"[:255], action="import")
+    db.session.commit()
     current_app.logger.info("CSV import by %s: %s", actor.username, report.summary())
     return report

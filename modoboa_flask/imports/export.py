@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy import Select, select
 
-from .. import signals
+from .. import audit, signals
 from ..extensions import db
 from ..models import (
     DOMAINADMINS,
@@ -41,6 +41,12 @@ CHUNK = 500
 def filename(kind: str) -> str:
     """`modoboa-domains-20250101.csv` / `modoboa-identities-...`."""
     return f"modoboa-{kind}-{date.today():%Y%m%d}.csv"
+
+
+def record_export(kind: str) -> None:
+    """Audit an export (who downloaded which objects), committed at once."""
+    audit.record(f"Export of {kind}", action="export")
+    db.session.commit()
 
 
 def csv_lines(rows: Iterable[list], sepchar: str = ";") -> Iterator[str]:

@@ -20,7 +20,7 @@ from ..models import DOMAINADMINS, Alias, Domain, DomainAlias, User
 from ..permissions import has_perm, role_level, visible_domains
 from . import rows
 
-RELAY_PLUGIN = "modoboa_flask.plugins.relaydomains"
+RELAY_PLUGIN = "relaydomains"  # the name the plugin registers under
 ALIAS_KINDS = ("alias", "forward", "dlist")
 
 

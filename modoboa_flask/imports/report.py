@@ -42,6 +42,7 @@ class Report:
     counts: dict = field(default_factory=lambda: {CREATED: 0, EXISTS: 0, ERROR: 0})
     lines: list[Line] = field(default_factory=list)
     file_errors: list[tuple[str, str]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
     dropped: int = 0
     committed: bool = False
     _file_created: int = 0
@@ -58,8 +59,9 @@ class Report:
         else:
             self.dropped += 1
 
-    def start_file(self) -> None:
+    def start_file(self, name: str) -> None:
         """Reset the per-file counter (a file problem undoes that file's lines)."""
+        self.files.append(name)
         self._file_created = 0
 
     def sort(self) -> None:

@@ -9,7 +9,7 @@ import click
 
 from ...cli import act_as_superuser
 from ...imports import Options, run_import
-from ...imports.export import csv_lines, domain_rows, identity_rows
+from ...imports.export import csv_lines, domain_rows, identity_rows, record_export
 from ...imports.reader import FileProblem, check_sepchar
 from . import bp
 
@@ -73,6 +73,7 @@ def import_command(sepchar, continue_on_error, crypt_password, dry_run, row_by_r
 def export_command(sepchar, kind):
     """Write every domain (with its aliases) or every identity as CSV to standard output."""
     actor = act_as_superuser()
+    record_export(kind)
     rows = domain_rows(actor) if kind == "domains" else identity_rows(actor)
     out = sys.stdout.buffer  # bytes: the \r\n line ends reach the file as they are
     for line in csv_lines(rows, sepchar):

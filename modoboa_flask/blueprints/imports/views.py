@@ -6,7 +6,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from ...imports import FileProblem, Options, run_import, uploads
-from ...imports.export import csv_lines, domain_rows, filename, identity_rows
+from ...imports.export import csv_lines, domain_rows, filename, identity_rows, record_export
 from ...imports.reader import check_sepchar
 from ...permissions import has_perm, require
 from . import bp, filters
@@ -94,6 +94,7 @@ def export(kind):
     except FileProblem as exc:
         abort(400, str(exc))
     user = current_user._get_current_object()
+    record_export(kind)
     if kind == "domains":
         rows = domain_rows(user, filters.domains_statement(user, request.args))
     else:

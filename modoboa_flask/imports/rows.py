@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import params
 from ..exceptions import BadRequest
 from ..models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
-from ..passwords import SCHEME_CHOICES, hash_password, stored_scheme
+from ..passwords import SCHEME_CHOICES, stored_scheme
 
 TRUE_VALUES = {"true", "1", "yes", "y"}
 ROLES = (SIMPLEUSERS, DOMAINADMINS, RESELLERS, SUPERADMINS)
@@ -182,7 +181,3 @@ def password_for(row: AccountRow, crypt: bool) -> tuple[str, str | None]:
         'choose "Crypt passwords" to import plain passwords'
     )
 
-
-def hash_now(raw: str) -> str:
-    """Hash *raw* with the current default scheme and rounds."""
-    return hash_password(raw, params.get("core.password_scheme"), params.get("core.rounds_number"))

@@ -180,4 +180,3 @@ def password_for(row: AccountRow, crypt: bool) -> tuple[str, str | None]:
         f"The password of account '{row.username}' is not hashed (no {{SCHEME}} prefix): "
         'choose "Crypt passwords" to import plain passwords'
     )
-

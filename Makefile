@@ -12,6 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DBS ?= sqlite pg mysql
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 PIP := $(VENV)/bin/pip --disable-pip-version-check --quiet
 export FLASK_APP := app.py
 
@@ -62,7 +63,7 @@ test-deps:
 test-venv: $(VENV)/.stamp-test
 
 test: test-deps test-venv
-	DBS="$(DBS)" PYTEST_ARGS="$(PYTEST_ARGS)" VENV=$(VENV) scripts/run-tests.sh
+	DBS="$(DBS)" PYTEST_ARGS="$(PYTEST_ARGS)" PYTEST_WORKERS="$(PYTEST_WORKERS)" VENV=$(VENV) scripts/run-tests.sh
 
 lint: test-venv
 	$(VENV)/bin/ruff check .

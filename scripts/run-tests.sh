@@ -5,6 +5,7 @@
 # Environment:
 #   DBS          databases to run on, in order (default "sqlite pg mysql")
 #   PYTEST_ARGS  extra pytest arguments, e.g. "-k domains -x"
+#   PYTEST_WORKERS  parallel pytest workers (default 2, one per core; 0 = no xdist)
 #   PG_SERVER    user@host:port of PostgreSQL (default postgres@127.0.0.1:5432)
 #   MYSQL_SERVER user@host:port of MariaDB/MySQL (default root@127.0.0.1:3306)
 #   CI=true      an unreachable database server fails the run instead of skipping it
@@ -18,6 +19,11 @@ DBS=${DBS:-sqlite pg mysql}
 PG_SERVER=${PG_SERVER:-postgres@127.0.0.1:5432}
 MYSQL_SERVER=${MYSQL_SERVER:-root@127.0.0.1:3306}
 read -r -a pytest_args <<< "${PYTEST_ARGS:-}"
+# pytest-xdist workers (each gets its own database); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS=${PYTEST_WORKERS:-2}
+if [[ $PYTEST_WORKERS != 0 ]]; then
+    pytest_args=(-n "$PYTEST_WORKERS" --dist loadfile "${pytest_args[@]}")
+fi
 
 declare -a summary=()
 failed=0

@@ -3,7 +3,8 @@
 import os
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from modoboa_flask import create_app
@@ -13,9 +14,44 @@ from modoboa_flask.sessions import open_session
 from tests import factories
 
 # The suite runs unchanged on SQLite, PostgreSQL and MariaDB: `make test` sets this URL.
-DATABASE_URL = os.environ.get("MODOBOA_TEST_DATABASE_URL", "sqlite://")
-IN_MEMORY = DATABASE_URL == "sqlite://"
+BASE_DATABASE_URL = os.environ.get("MODOBOA_TEST_DATABASE_URL", "sqlite://")
+# Under pytest-xdist every worker gets its own database next to the given one.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+IN_MEMORY = BASE_DATABASE_URL == "sqlite://"
+
+
+def _worker_url(url: str) -> str:
+    if not WORKER or url.startswith("sqlite"):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
+        hide_password=False
+    )
+
+
+DATABASE_URL = _worker_url(BASE_DATABASE_URL)
 _schema_ready = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database():
+    """Create this xdist worker's own database (and drop it at the end of the run)."""
+    if DATABASE_URL == BASE_DATABASE_URL:
+        yield
+        return
+    parsed = make_url(DATABASE_URL)
+    server = create_engine(
+        parsed.set(database="postgres" if parsed.get_backend_name() == "postgresql" else None),
+        isolation_level="AUTOCOMMIT",
+    )
+    force = " WITH (FORCE)" if parsed.get_backend_name() == "postgresql" else ""
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database}{force}"))
+        conn.execute(text(f"CREATE DATABASE {parsed.database}"))
+    yield
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database}{force}"))
+    server.dispose()
 
 
 def make_app(**overrides):

@@ -48,6 +48,7 @@ def test_real_dovecot_verifies_every_scheme(scheme):
         "{CRYPT}" + des_crypt.hash("Secret123"),
         "{SSHA}" + ldap_salted_sha1.hash("Secret123").removeprefix("{SSHA}"),
     ],
+    ids=["plain", "md5-hex", "des-crypt", "ssha"],
 )
 def test_legacy_modoboa_formats_verify(stored):
     # Modoboa 1.6 wrote hex MD5 as {MD5}; other tools write {SSHA}: both must keep working.

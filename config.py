@@ -17,6 +17,7 @@ class Config:
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
+    API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
     # Dotted module paths of enabled plugins (each has init_app(app)).
     PLUGINS: list[str] = []
     # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.

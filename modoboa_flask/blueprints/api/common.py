@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import idna
 from flask import g
 from sqlalchemy import select
 
@@ -10,6 +9,7 @@ from ...exceptions import Conflict, ServiceError
 from ...extensions import db
 from ...permissions import _VISIBLE
 from .errors import APIError, from_service, json_response
+from .fields import normalize_domain  # noqa: F401 - re-exported for the resources
 
 MAX_PK = 2**31 - 1
 
@@ -61,12 +61,3 @@ def done(body=None, status: int = 200):
 def exists(stmt) -> bool:
     """True when *stmt* returns a row."""
     return db.session.scalar(select(stmt.exists())) or False
-
-
-def normalize_domain(name: str) -> str:
-    """Lower-case IDNA A-label of a domain name ('' when it is not one)."""
-    name = (name or "").strip().lower().rstrip(".")
-    try:
-        return idna.encode(name, uts46=True).decode() if name else ""
-    except (idna.IDNAError, UnicodeError):
-        return ""

@@ -6,9 +6,10 @@ what the OpenAPI document promises and what the endpoints accept are the same th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
+import idna
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -291,18 +292,39 @@ class Schema:
         return out
 
 
+_LOCAL = re.compile(r'^[^\s@\x00-\x1f"(),:;<>\[\\\]]+$')
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$")
+
+
+def normalize_domain(name: str) -> str:
+    """Lower-case IDNA A-label of a domain name ('' when it is not one)."""
+    name = (name or "").strip().lower().rstrip(".")
+    try:
+        name = idna.encode(name, uts46=True).decode() if name else ""
+    except (idna.IDNAError, UnicodeError):
+        return ""
+    if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
+        return ""
+    return name
+
+
 def is_email(value: str, allow_empty_local: bool = False) -> bool:
-    """True for `local@domain` (UTF-8 local parts accepted), or `@domain` when allowed."""
-    if value.count("@") != 1 or any(ch.isspace() for ch in value):
+    """True for `local@domain` (UTF-8 local parts accepted), or `@domain` when allowed.
+
+    No list of reserved names: a mail server may well host `example.local` or `corp.test`.
+    """
+    if value.count("@") != 1:
         return False
     local, domain = value.split("@")
-    if not local and not allow_empty_local:
+    if not local:
+        if not allow_empty_local:
+            return False
+    elif len(local) > 64 or not _LOCAL.match(local) or ".." in local:
         return False
-    try:
-        validate_email(f"{local or 'x'}@{domain}", check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError:
+    elif local.startswith(".") or local.endswith("."):
         return False
-    return True
+    ascii_name = normalize_domain(domain)
+    return bool(ascii_name) and "." in ascii_name
 
 
 def _json_type(value) -> str:

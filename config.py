@@ -18,8 +18,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
-    # Dotted module paths of enabled plugins (each has init_app(app)).
-    PLUGINS: list[str] = []
+    # Enabled plugins: entry-point names (group `modoboa_flask.plugins`) or dotted module paths
+    # of packages exposing a `plugin` registration object (see docs/plugins.md).
+    PLUGINS: list[str] = ["modoboa_flask.plugins.limits"]
     # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW = 300

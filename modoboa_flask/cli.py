@@ -1,9 +1,11 @@
 """App-wide CLI commands (`flask load-initial-data`) and the CLI actor helper."""
 
+import secrets
+
 import click
 from flask import g
 
-from . import signals
+from . import params, signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
 
@@ -24,19 +26,22 @@ def init_app(app):
 
 @click.option("--admin-username", default="admin", show_default=True)
 def load_initial_data_command(admin_username):
-    """Create roles, the default super admin and Postfix services (idempotent)."""
-    from flask import current_app
+    """Create roles, the default super admin, Postfix services and plugins' data (idempotent)."""
+    from . import plugins
 
     g.channel = "cli"
     try:
         done = load_initial_data(admin_username)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    for plugin_name, module in current_app.extensions.get("modoboa_plugins", {}).items():
-        loader = getattr(module, "load_initial_data", None)
-        if loader is not None:
-            done.extend(loader() or [])
-        signals.send(signals.initial_data_loaded, extname=plugin_name)
+    if not params.is_set("core.secret_key"):
+        # Modoboa creates a random 16-character key on the first run.
+        params.set("core.secret_key", secrets.token_hex(8))
+        done.append("Generated core.secret_key")
+    for name, plugin in plugins.loaded().items():
+        if plugin.load_initial_data is not None:
+            done.extend(plugin.load_initial_data() or [])
+        signals.send(signals.initial_data_loaded, extname=name)
     signals.send(signals.initial_data_loaded, extname="core")
     db.session.commit()
     for line in done:

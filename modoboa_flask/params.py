@@ -1,7 +1,10 @@
 """Parameter registry: typed global (admin-level) and per-user settings with defaults.
 
-Apps and plugins register :class:`Param` definitions; values live in ``core_parameter`` /
-``core_userparameter`` as text and are read back typed, with the default when unset.
+The core registers its parameters once (``param_defs``); a plugin registers its own on the
+app it is loaded into (``register(..., app=app)``), so a disabled plugin leaves no trace.
+``GetExtraParameters`` receivers add fields to another app's form. Values live in
+``core_parameter`` / ``core_userparameter`` as text and are read back typed, with the
+default when unset.
 """
 
 from __future__ import annotations
@@ -9,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
+from . import signals
 from .extensions import db
 from .models import Parameter, UserParameter
 
 TYPES = ("int", "str", "bool", "choice", "list", "password", "text")
+MASK = "********"
+_TRUE = ("yes", "true", "1", "y", "on")
+_FALSE = ("no", "false", "0", "n", "off", "")
 
 
 class ParamError(ValueError):
@@ -39,11 +46,17 @@ class Param:
     min_value: int | None = None
     max_value: int | None = None
     order: int = field(default=100, compare=False)
+    required: bool = False  # only enforced while the field is visible
 
     @property
     def key(self) -> str:
         """`app.name`."""
         return f"{self.app}.{self.name}"
+
+    @property
+    def secret(self) -> bool:
+        """True for values never shown back in clear (passwords, keys)."""
+        return self.type == "password"
 
     def choice_list(self) -> list[tuple[str, str]]:
         """Choices as (value, label) pairs."""
@@ -62,13 +75,7 @@ class Param:
             if self.max_value is not None and value > self.max_value:
                 raise ParamError(f"Must be at most {self.max_value}.")
         elif self.type == "bool":
-            if isinstance(raw, bool):
-                value = raw
-            else:
-                text = str(raw).strip().lower()
-                if text not in ("yes", "no", "true", "false", "1", "0", "y", "n", "on", "off"):
-                    raise ParamError("Enter yes or no.")
-                value = text in ("yes", "true", "1", "y", "on")
+            value = raw if isinstance(raw, bool) else _parse_bool(raw)
         elif self.type == "choice":
             value = str(raw).strip()
             if value not in [v for v, _label in self.choice_list()]:
@@ -80,7 +87,9 @@ class Param:
                 text = str(raw or "").replace(",", "\n").replace(";", "\n")
                 value = [v.strip() for v in text.splitlines() if v.strip()]
         else:
-            value = "" if raw is None else str(raw)
+            value = "" if raw is None else str(raw).strip() if self.type == "str" else str(raw)
+        if self.required and value in ("", []):
+            raise ParamError("This field is required.")
         if self.validator is not None:
             self.validator(value)
         return value
@@ -93,38 +102,140 @@ class Param:
             return "\n".join(value)
         return str(value)
 
+    def display(self, value) -> str:
+        """Text shown to people (CLI, audit): secrets are masked once set."""
+        if self.secret:
+            return MASK if value else ""
+        return self.dump(value)
 
-_REGISTRY: dict[str, Param] = {}
-APP_LABELS: dict[str, str] = {"core": "General"}
+
+def _parse_bool(raw) -> bool:
+    text = str(raw).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ParamError("Enter yes or no.")
+    return text in _TRUE
 
 
-def register(*params: Param, label: str | None = None) -> None:
-    """Register parameters (idempotent: re-registering replaces the definition)."""
+_BUILTIN: dict[str, Param] = {}
+_BUILTIN_LABELS: dict[str, str] = {"core": "General", "admin": "Administration"}
+
+
+def _app_store(app=None) -> tuple[dict, dict]:
+    """The (params, labels) registered by plugins on *app* (or the current app)."""
+    if app is None:
+        if not has_app_context():
+            return {}, {}
+        app = current_app
+    return (
+        app.extensions.setdefault("modoboa_params", {}),
+        app.extensions.setdefault("modoboa_param_labels", {}),
+    )
+
+
+def register(*params: Param, label: str | None = None, app=None) -> None:
+    """Register parameters: built-in ones globally, a plugin's on the *app* loading it."""
+    store, labels = (_BUILTIN, _BUILTIN_LABELS) if app is None else _app_store(app)
     for param in params:
-        _REGISTRY[param.key] = param
+        store[param.key] = param
         if label:
-            APP_LABELS[param.app] = label
+            labels[param.app] = label
+
+
+def app_label(app_name: str) -> str:
+    """Display label of an application's parameter tab."""
+    return _app_store()[1].get(app_name) or _BUILTIN_LABELS.get(app_name) or app_name.title()
+
+
+def _extra(app_name: str, level: str) -> list[Param]:
+    return [
+        p
+        for p in signals.collect(signals.get_extra_parameters, application=app_name, level=level)
+        if isinstance(p, Param)
+    ]
+
+
+def _all(level: str | None) -> list[Param]:
+    found = dict(_BUILTIN)
+    found.update(_app_store()[0])
+    for app_name in {p.app for p in found.values()}:
+        for lvl in ("A", "U") if level is None else (level,):
+            for extra in _extra(app_name, lvl):
+                found.setdefault(extra.key, extra)
+    enabled = {*enabled_apps()}
+    # A builtin-registered param of a plugin that is not loaded here stays invisible.
+    return [p for p in found.values() if p.app in enabled]
 
 
 def definition(key: str) -> Param:
     """The Param registered as `app.name`; KeyError when unknown."""
-    if key not in _REGISTRY:
+    param = _app_store()[0].get(key) or _BUILTIN.get(key)
+    if param is None:
+        app_name = key.partition(".")[0]
+        param = next(
+            (p for p in _extra(app_name, "A") + _extra(app_name, "U") if p.key == key), None
+        )
+    if param is None:
         raise KeyError(f"Unknown parameter {key}")
-    return _REGISTRY[key]
+    return param
 
 
 def definitions(app: str | None = None, level: str | None = None) -> list[Param]:
     """Registered parameters, optionally of one app and level, in display order."""
     return [
         p
-        for p in sorted(_REGISTRY.values(), key=lambda p: (p.app != "core", p.app, p.order))
+        for p in sorted(_all(level), key=lambda p: (p.app != "core", app_label(p.app), p.order))
         if (app is None or p.app == app) and (level is None or p.level == level)
     ]
 
 
+def applications(level: str = "A") -> list[tuple[str, str]]:
+    """(app, label) of the apps having parameters of *level*: General first, then by label."""
+    names = {p.app for p in definitions(level=level)}
+    return sorted(((n, app_label(n)) for n in names), key=lambda a: (a[0] != "core", a[1]))
+
+
 def enabled_apps() -> list[str]:
-    """Apps the current application registered parameters for (plugins may be off)."""
+    """Apps of the current application: the core ones and every loaded plugin."""
+    if not has_app_context():
+        return ["core", "admin"]
     return current_app.extensions.get("modoboa_param_apps", ["core", "admin"])
+
+
+def is_visible(param: Param, values: dict) -> bool:
+    """True when *param*'s visibility rule holds for *values* (name -> typed value)."""
+    if param.visible_if is None:
+        return True
+    other_name, wanted = param.visible_if
+    try:
+        other = definition(f"{param.app}.{other_name}")
+    except KeyError:
+        return True
+    if not is_visible(other, values):
+        return False
+    current = values.get(other_name, other.default)
+    return current == wanted or other.dump(current) == str(wanted)
+
+
+def validate(params: list[Param], current: dict, raw: dict) -> tuple[dict, dict]:
+    """Parse *raw* (name -> text) over *current* values; return (values, errors by name).
+
+    An empty secret keeps its value. A hidden field never blocks saving (an LDAP field
+    while LDAP is off): its bad value is dropped; required fields are enforced when visible.
+    """
+    values, errors = dict(current), {}
+    for param in params:
+        if param.name not in raw or (param.secret and not raw[param.name]):
+            continue
+        try:
+            values[param.name] = param.parse(raw[param.name])
+        except ParamError as exc:
+            errors[param.name] = str(exc)
+    for param in params:
+        if not is_visible(param, values):
+            errors.pop(param.name, None)
+        elif param.required and values.get(param.name) in ("", [], None):
+            errors.setdefault(param.name, "This field is required.")
+    return values, errors
 
 
 def _global_values() -> dict[str, str]:
@@ -149,6 +260,18 @@ def get(key: str):
         return param.parse(raw)
     except ParamError:
         return param.default  # a stale stored value never breaks a page
+
+
+def is_set(key: str) -> bool:
+    """True when a value for global parameter *key* is stored."""
+    return key in _global_values()
+
+
+def values(app: str, level: str = "A", user=None) -> dict:
+    """Typed values of every parameter of *app* at *level* (per *user* for level U)."""
+    if level == "U":
+        return {p.name: get_user(user, p.key) for p in definitions(app, "U")}
+    return {p.name: get(p.key) for p in definitions(app, "A")}
 
 
 def set(key: str, raw) -> object:
@@ -203,124 +326,9 @@ def set_user(user, key: str, raw) -> object:
     return value
 
 
-def _rounds_ok(value):
-    if not 1000 <= value <= 999999999:
-        raise ParamError("Invalid rounds number")
-
-
-def _core_params() -> list[Param]:
-    from .passwords import available_schemes
-
-    return [
-        Param(
-            "core",
-            "password_scheme",
-            "choice",
-            "sha512crypt",
-            "Default password scheme",
-            "Scheme used to crypt mailbox passwords",
-            choices=available_schemes,
-            order=10,
-        ),
-        Param(
-            "core",
-            "rounds_number",
-            "int",
-            70000,
-            "Rounds",
-            "Number of rounds to use (only used by sha256crypt and sha512crypt).",
-            validator=_rounds_ok,
-            order=11,
-        ),
-        Param(
-            "core",
-            "items_per_page",
-            "int",
-            30,
-            "Items per page",
-            "Number of displayed items per page",
-            min_value=1,
-            max_value=500,
-            order=20,
-        ),
-        Param(
-            "core",
-            "log_maximum_age",
-            "int",
-            365,
-            "Maximum log record age",
-            "The maximum age in days of a log record",
-            min_value=1,
-            order=30,
-        ),
-        Param(
-            "core",
-            "default_top_redirection",
-            "choice",
-            "user",
-            "Default top redirection",
-            "The default redirection used when no application is specified",
-            choices=(("user", "User profile"),),
-            order=40,
-        ),
-    ]
-
-
-def _admin_params() -> list[Param]:
-    return [
-        Param(
-            "admin",
-            "handle_mailboxes",
-            "bool",
-            False,
-            "Handle mailboxes on filesystem",
-            "Rename or remove mailboxes on the filesystem when they get renamed or removed",
-            order=10,
-        ),
-        Param(
-            "admin",
-            "mailboxes_owner",
-            "str",
-            "vmail",
-            "Mailboxes owner",
-            "The UNIX account who owns mailboxes on the filesystem",
-            order=11,
-        ),
-        Param(
-            "admin",
-            "default_domain_quota",
-            "int",
-            0,
-            "Default domain quota",
-            "Default quota (in MB) applied to freshly created domains with no value "
-            "specified. A value of 0 means no quota.",
-            min_value=0,
-            order=20,
-        ),
-        Param(
-            "admin",
-            "default_mailbox_quota",
-            "int",
-            0,
-            "Default mailbox quota",
-            "Default quota (in MB) applied to mailboxes of freshly created domains. "
-            "A value of 0 means no quota.",
-            min_value=0,
-            order=21,
-        ),
-        Param(
-            "admin",
-            "auto_account_removal",
-            "bool",
-            False,
-            "Automatic account removal",
-            "When a mailbox is removed, also remove the associated account",
-            order=30,
-        ),
-    ]
-
-
 def register_defaults() -> None:
     """Register the core (General) and admin (Administration) parameters."""
-    register(*_core_params(), label="General")
-    register(*_admin_params(), label="Administration")
+    from .param_defs import admin_params, core_params
+
+    register(*core_params(), label="General")
+    register(*admin_params(), label="Administration")

@@ -118,3 +118,17 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole run (Playwright's sync API allows one at a time)."""
+    from tests.peers import browser, require
+
+    require(browser.available, "Debian's chromium and the playwright package are needed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = browser.launch_chromium(playwright)
+        yield instance
+        instance.close()

@@ -6,7 +6,7 @@ import os
 from flask import url_for
 from flask_login import current_user
 
-from .. import signals
+from .. import params, signals
 from ..permissions import ROLE_LABELS, has_perm
 
 
@@ -39,4 +39,14 @@ def init_app(app):
             "extra_options_menu": signals.collect(
                 signals.user_menu_display, target="options_menu", user=current_user
             ),
+            "uprefs_menu": signals.collect(
+                signals.user_menu_display, target="uprefs_menu", user=current_user
+            ),
+            "extra_css": signals.collect(
+                signals.get_static_content, caller="top", st_type="css", user=current_user
+            ),
+            "extra_js": signals.collect(
+                signals.get_static_content, caller="top", st_type="js", user=current_user
+            ),
+            "notifications_interval": params.get("core.top_notifications_check_interval"),
         }

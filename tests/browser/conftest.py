@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import fresh_app
-from tests.peers import browser, require
+from tests.peers import browser
 
 
 @pytest.fixture
@@ -16,18 +16,6 @@ def live_server(live_app):
     """Serve `live_app` on a free port of 127.0.0.1."""
     with browser.LiveServer(live_app) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium for the whole run (pages are isolated in new contexts)."""
-    require(browser.available, "Debian's chromium and the playwright package are needed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = browser.launch_chromium(playwright)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -311,14 +311,10 @@ def _hello_app(environ, start_response):
 
 
 @pytest.mark.browser
-def test_chromium_opens_live_server(peer_dir):
-    require(browser.available, "chromium or the playwright package not installed")
-    from playwright.sync_api import sync_playwright
-
-    with browser.LiveServer(_hello_app) as server, sync_playwright() as pw:
-        chromium = browser.launch_chromium(pw)
+def test_chromium_opens_live_server(peer_dir, chromium):
+    with browser.LiveServer(_hello_app) as server:
+        page = chromium.new_page()
         try:
-            page = chromium.new_page()
             page.goto(server.url + "/")
             assert page.title() == "peer selftest"
             page.click("#b")
@@ -327,4 +323,4 @@ def test_chromium_opens_live_server(peer_dir):
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 1000
         finally:
-            chromium.close()
+            page.close()

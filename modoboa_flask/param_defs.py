@@ -1,0 +1,182 @@
+"""The parameters of the core ("General") and admin ("Administration") apps (reference §5)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+
+from flask import current_app, has_app_context
+
+from .params import Param, ParamError
+
+_LDAP = ("authentication_type", "ldap")
+_SEARCHBIND = ("ldap_auth_method", "searchbind")
+_DIRECTBIND = ("ldap_auth_method", "directbind")
+_API = ("enable_api_communication", True)
+
+
+def _rounds_ok(value):
+    if not 1000 <= value <= 999999999:
+        raise ParamError("Invalid rounds number")
+
+
+def _secret_key_ok(value):
+    if len(value) not in (16, 24, 32):
+        raise ParamError("Key must be either 16, 24, or 32 bytes long")
+
+
+def _email_ok(value):
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ParamError("Enter a valid email address.") from None
+
+
+def _dn_template_ok(value):
+    if not value:
+        return
+    try:
+        value % {"user": "toto"}
+    except (KeyError, ValueError, TypeError):
+        raise ParamError("Invalid syntax") from None
+    if "%(user)s" not in value:
+        raise ParamError("Invalid syntax")
+
+
+def _networks_ok(value):
+    for item in value.split():
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ParamError(f"Invalid IP address or network: {item}") from None
+
+
+def _top_redirections() -> list[tuple[str, str]]:
+    """'user' plus every loaded plugin that has a landing page (`<name>.index`)."""
+    choices = [("user", "User profile")]
+    if has_app_context():
+        for name, plugin in current_app.extensions.get("modoboa_plugins", {}).items():
+            if f"{name}.index" in current_app.view_functions:
+                choices.append((name, plugin.label))
+    return choices
+
+
+def _schemes():
+    from .passwords import available_schemes
+
+    return available_schemes()
+
+
+def _core(name, type_, default, label, help_="", **kw) -> Param:
+    return Param("core", name, type_, default, label, help_, **kw)
+
+
+def core_params() -> list[Param]:
+    """The "General" tab."""
+    ldap = [
+        _core("ldap_server_address", "str", "localhost", "Server address",
+              "The IP address or the DNS name of the LDAP server", visible_if=_LDAP),
+        _core("ldap_server_port", "int", 389, "Server port", "The TCP port number used by "
+              "the LDAP server", visible_if=_LDAP, min_value=1, max_value=65535),
+        _core("ldap_secured", "bool", False, "Use a secured connection",
+              "Use an SSL/TLS connection (ldaps://) to access the LDAP server", visible_if=_LDAP),
+        _core("ldap_is_active_directory", "bool", False, "Active Directory",
+              "Tell if the LDAP server is an Active Directory one", visible_if=_LDAP),
+        _core("ldap_admin_groups", "str", "", "Administrator groups",
+              "Members of these groups (';'-separated) will be considered as domain "
+              "administrators", visible_if=_LDAP),
+        _core("ldap_group_type", "choice", "posixgroup", "Group type",
+              "The LDAP group type to use with your directory", visible_if=_LDAP,
+              choices=(("posixgroup", "PosixGroup"), ("groupofnames", "GroupOfNames"))),
+        _core("ldap_groups_search_base", "str", "", "Groups search base",
+              "The distinguished name of the search base used to find groups",
+              visible_if=_LDAP),
+        _core("ldap_password_attribute", "str", "userPassword", "Password attribute",
+              "The attribute used to store user passwords", visible_if=_LDAP),
+        _core("ldap_auth_method", "choice", "searchbind", "Authentication method",
+              "Choose the authentication method to use", visible_if=_LDAP,
+              choices=(("searchbind", "Search and bind"), ("directbind", "Direct bind"))),
+        _core("ldap_bind_dn", "str", "", "Bind DN", "The distinguished name to use when "
+              "binding to the LDAP server. Leave empty for an anonymous bind",
+              visible_if=_SEARCHBIND),
+        _core("ldap_bind_password", "password", "", "Bind password",
+              "The password to use when binding to the LDAP server (with 'Bind DN')",
+              visible_if=_SEARCHBIND),
+        _core("ldap_search_base", "str", "", "Users search base", "The distinguished name "
+              "of the search base used to find users", visible_if=_SEARCHBIND, required=True),
+        _core("ldap_search_filter", "str", "(mail=%(user)s)", "Search filter", "An optional "
+              "filter string (e.g. '(objectClass=person)')", visible_if=_SEARCHBIND,
+              required=True),
+        _core("ldap_user_dn_template", "str", "", "User DN template", "The template used to "
+              "construct a user's DN. It should contain one placeholder (ie. %(user)s)",
+              visible_if=_DIRECTBIND, required=True, validator=_dn_template_ok),
+    ]  # fmt: skip
+    params = [
+        _core("authentication_type", "choice", "local", "Authentication type",
+              "The backend used for authentication",
+              choices=(("local", "Local"), ("ldap", "LDAP"))),
+        _core("password_scheme", "choice", "sha512crypt", "Default password scheme",
+              "Scheme used to crypt mailbox passwords", choices=_schemes),
+        _core("rounds_number", "int", 70000, "Rounds", "Number of rounds to use (only used "
+              "by sha256crypt and sha512crypt). Must be between 1000 and 999999999.",
+              validator=_rounds_ok),
+        _core("secret_key", "password", "", "Secret key",
+              "Key used to encrypt/decrypt passwords", validator=_secret_key_ok),
+        *ldap,
+        _core("sender_address", "str", "noreply@modoboa.org", "Sender address",
+              "Email address used to send notifications.", validator=_email_ok),
+        _core("enable_api_communication", "bool", True, "Enable communication",
+              "Enable communication with Modoboa public API"),
+        _core("check_new_versions", "bool", True, "Check new versions",
+              "Automatically checks if a newer version is available", visible_if=_API),
+        _core("send_statistics", "bool", True, "Send statistics",
+              "Send statistics to Modoboa public API (counters and used extensions)",
+              visible_if=_API),
+        _core("top_notifications_check_interval", "int", 30, "Top notifications check "
+              "interval", "Interval between two top notification checks (in seconds)",
+              min_value=1),
+        _core("log_maximum_age", "int", 365, "Maximum log record age",
+              "The maximum age in days of a log record", min_value=1),
+        _core("items_per_page", "int", 30, "Items per page",
+              "Number of displayed items per page", min_value=1, max_value=500),
+        _core("default_top_redirection", "choice", "user", "Default top redirection",
+              "The default redirection used when no application is specified",
+              choices=_top_redirections),
+    ]  # fmt: skip
+    return [replace(p, order=index * 10) for index, p in enumerate(params, start=1)]
+
+
+def _admin(name, type_, default, label, help_="", **kw) -> Param:
+    return Param("admin", name, type_, default, label, help_, **kw)
+
+
+def admin_params() -> list[Param]:
+    """The "Administration" tab."""
+    params = [
+        _admin("enable_mx_checks", "bool", True, "Enable MX checks",
+               "Check that every domain has a valid MX record"),
+        _admin("valid_mxs", "text", "", "Valid MXs", "A list of IP or network address "
+               "every MX record should match. A warning will be sent if a record does not "
+               "respect it.", visible_if=("enable_mx_checks", True), validator=_networks_ok),
+        _admin("enable_dnsbl_checks", "bool", True, "Enable DNSBL checks",
+               "Check every domain against major DNSBL providers"),
+        _admin("handle_mailboxes", "bool", False, "Handle mailboxes on filesystem",
+               "Rename or remove mailboxes on the filesystem when they get renamed or "
+               "removed within Modoboa"),
+        _admin("mailboxes_owner", "str", "vmail", "Mailboxes owner",
+               "The UNIX account who owns mailboxes on the filesystem", required=True),
+        _admin("default_domain_quota", "int", 0, "Default domain quota",
+               "Default quota (in MB) applied to freshly created domains with no value "
+               "specified. A value of 0 means no quota.", min_value=0),
+        _admin("default_mailbox_quota", "int", 0, "Default mailbox quota",
+               "Default quota (in MB) applied to mailboxes of freshly created domains. "
+               "A value of 0 means no quota.", min_value=0),
+        _admin("auto_account_removal", "bool", False, "Automatic account removal",
+               "When a mailbox is removed, also remove the associated account"),
+        _admin("auto_create_domain_and_mailbox", "bool", True, "Automatic domain/mailbox "
+               "creation", "Create a domain and a mailbox when an account is automatically "
+               "created (LDAP)"),
+    ]  # fmt: skip
+    return [replace(p, order=index * 10) for index, p in enumerate(params, start=1)]

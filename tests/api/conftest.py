@@ -3,8 +3,35 @@
 import pytest
 
 from modoboa_flask.extensions import db
-from modoboa_flask.models import User
+from modoboa_flask.models import Alias, AliasRecipient, DomainAlias, Mailbox, User
 from tests import factories
+
+
+def make_alias(domain_id, address, recipients) -> int:
+    """Insert a public alias (recipients: addresses of mailboxes or external ones)."""
+    alias = Alias(address=address, domain_id=domain_id)
+    for rcpt in recipients:
+        local, _, _domain = rcpt.partition("@")
+        mailbox_id = db.session.scalar(
+            db.select(Mailbox.id).where(Mailbox.address == local, Mailbox.domain_id == domain_id)
+        )
+        alias.recipients.append(AliasRecipient(address=rcpt, r_mailbox_id=mailbox_id))
+    db.session.add(alias)
+    db.session.commit()
+    return alias.id
+
+
+def make_domain_alias(domain_id, name) -> int:
+    """Insert a domain alias with its internal `@alias -> @domain` row."""
+    from modoboa_flask.models import Domain
+
+    target = db.session.get(Domain, domain_id)
+    alias = DomainAlias(name=name, target_id=domain_id)
+    internal = Alias(address=f"@{name}", domain_id=domain_id, internal=True)
+    internal.recipients.append(AliasRecipient(address=f"@{target.name}"))
+    db.session.add_all([alias, internal])
+    db.session.commit()
+    return alias.id
 
 
 def make_token(user_id, **kwargs) -> str:
@@ -80,6 +107,10 @@ def world(app, admin_id):
         user_a = factories.make_mailbox(dom_a, "user", quota=10)
         user_b = factories.make_mailbox(dom_b, "user", quota=10)
         ids = dict(
+            alias_a=make_alias(dom_a, "sales@a.test", ["user@a.test"]),
+            alias_b=make_alias(dom_b, "sales@b.test", ["user@b.test"]),
+            domalias_a=make_domain_alias(dom_a, "a-alias.test"),
+            domalias_b=make_domain_alias(dom_b, "b-alias.test"),
             admin=admin_id,
             reseller=reseller,
             dom_a=dom_a,

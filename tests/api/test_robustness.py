@@ -185,3 +185,39 @@ def test_search_and_filters_never_fail(app, su):
             assert su.get(f"{collection}/?{query}").status_code in (200, 400), query
     assert su.get("accounts/exists/").json == {"detail": "email not provided"}
     assert su.get("accounts/exists/?email=%00é").json == {"exists": False}
+
+
+UNICODE = ["é", "ü@ü.test", "😀@a.test", "\u202eevil", "ｆｕｌｌ.test", "ß" * 99, "用户@a.test",
+           "xn--", "@", "a@", "\u00a0", "é" * 300]  # fmt: skip
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+def test_unicode_in_every_string_field(app, su, world, collection):
+    """Every string field, on create and update, answers < 500 with any Unicode text."""
+    from modoboa_flask.blueprints.api import account_views, aliases, domainaliases, domains
+    from modoboa_flask.blueprints.api.fields import Email, List, Nested, String
+
+    schema = {"domains": domains.DOMAIN, "domainaliases": domainaliases.DOMAIN_ALIAS,
+              "accounts": account_views.ACCOUNT, "aliases": aliases.ALIAS}[collection]  # fmt: skip
+    base = dict(BODIES[collection])
+    if collection == "domainaliases":
+        base["target"] = world["dom_a"]
+    pk = {"domains": "dom_a", "domainaliases": "domalias_a", "accounts": "user_a",
+          "aliases": "alias_a"}[collection]  # fmt: skip
+    for name, spec in schema.fields.items():
+        if spec.read_only:
+            continue
+        for text in UNICODE:
+            if isinstance(spec, String | Email):
+                value = text
+            elif isinstance(spec, List):
+                value = [text]
+            elif isinstance(spec, Nested):
+                value = {"full_address": text, "quota": 1}
+            else:
+                continue
+            body = dict(base, **{name: value})
+            for method, url in (("POST", f"{collection}/"), ("PUT", f"{collection}/{world[pk]}/")):
+                response = su.request(method, url, json=body)
+                assert response.status_code < 500, (method, name, text)
+                assert response.is_json or response.status_code in (200, 201, 204)

@@ -34,6 +34,26 @@ def make_domain_alias(domain_id, name) -> int:
     return alias.id
 
 
+def _importable(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# Writes go through the domains and identities services: until both areas are merged, the
+# tests that write are skipped (they run as soon as the modules exist).
+needs_services = pytest.mark.skipif(
+    not (
+        _importable("modoboa_flask.blueprints.domains.services")
+        and _importable("modoboa_flask.blueprints.identities.services")
+    ),
+    reason="domains/identities services not merged yet",
+)
+
+
 def make_token(user_id, **kwargs) -> str:
     """Create a token for *user_id* (inside an app context) and return its key."""
     from modoboa_flask.blueprints.api.tokens import create_token
@@ -98,8 +118,12 @@ def world(app, admin_id):
     """Domains A (reseller's) and B, admins of each, simple users, aliases; clients per role."""
     with app.app_context():
         reseller = factories.make_user(role="Resellers", username="reseller")
-        dom_a = factories.make_domain("a.test", quota=100, owner_id=reseller)
-        dom_b = factories.make_domain("b.test", quota=100, owner_id=admin_id)
+        dom_a = factories.make_domain(
+            "a.test", quota=100, default_mailbox_quota=10, owner_id=reseller
+        )
+        dom_b = factories.make_domain(
+            "b.test", quota=100, default_mailbox_quota=10, owner_id=admin_id
+        )
         admin_a = factories.make_mailbox(dom_a, "admin", role="DomainAdmins")
         factories.grant_domain(admin_a, dom_a)
         admin_b = factories.make_mailbox(dom_b, "admin", role="DomainAdmins")

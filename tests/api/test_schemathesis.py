@@ -9,9 +9,9 @@ from schemathesis.generation.modes import GenerationMode
 from modoboa_flask.extensions import db
 from modoboa_flask.models import User
 from tests import factories
-from tests.api.conftest import make_token
+from tests.api.conftest import make_token, needs_services
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_services]
 EXCLUDED = [
     # Schema-valid data can still break a business rule (unknown domain, weak password...).
     schemathesis.checks.positive_data_acceptance,
@@ -45,7 +45,7 @@ def test_api_matches_its_document(api_schema, mode):
 
         @given(case=operation.as_strategy(generation_mode=mode, headers=headers))
         @settings(
-            max_examples=10,
+            max_examples=8,
             deadline=None,
             derandomize=True,
             database=None,

@@ -149,8 +149,11 @@ def mailbox_args(data: dict, *, creating: bool) -> dict:
         if mailbox is not None and mailbox["full_address"].lower() != data["username"].lower():
             raise ValidationError({"username": ["Must be equal to mailbox full_address"]})
         if mailbox is None:
+            if not creating:
+                return {}
             # Simple users always have a mailbox: its address is the username.
-            return {"email": data["username"], "quota": None} if creating else {}
+            _check_domain(data["username"].rpartition("@")[2], creating)
+            return {"email": data["username"], "quota": None}
     if mailbox is None:
         return {}
     address = mailbox["full_address"]

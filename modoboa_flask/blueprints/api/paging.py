@@ -13,7 +13,7 @@ from flask import request
 from sqlalchemy import func, or_, select
 
 from ...extensions import db
-from .errors import json_response
+from .errors import APIError, json_response
 from .registry import int_arg
 
 MAX_PAGE_SIZE = 1000
@@ -42,13 +42,12 @@ LIST_HEADERS = {
 
 def search_filter(stmt, columns):
     """Add `?search=` (substring, case-insensitive, wildcards escaped) over *columns*."""
-    term = request.args.get("search", "").strip()
+    raw = request.args.get("search", "")
+    if len(raw) > 254:
+        raise APIError(400, {"search": ["Ensure this value has no more than 254 characters."]})
+    term = raw.strip()
     if not term:
         return stmt
-    if len(term) > 254:
-        from .errors import APIError
-
-        raise APIError(400, {"search": ["Ensure this value has no more than 254 characters."]})
     pattern = "%" + term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern += "%"
     return stmt.where(or_(*[func.lower(col).like(pattern, escape="\\") for col in columns]))

@@ -91,9 +91,11 @@ def _no_constant(name):
 def int_arg(name: str, default=None, minimum=1, maximum=None):
     """An integer query parameter, 400 `{name: [...]}` when it is not one."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
+        if not (raw.isascii() and raw.lstrip("-").isdigit()):
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise APIError(400, {name: ["A valid integer is required."]}) from None

@@ -15,7 +15,7 @@ from werkzeug.routing import RequestRedirect
 from ...extensions import db
 from ...models import LoginFailure, utcnow
 from . import tokens
-from .errors import DETAILS, detail, http_error
+from .errors import DETAILS, detail, http_error, json_response
 
 PREFIX = "/api/v1"
 # Public: the document describes the API, not anyone's data (see docs.py).
@@ -73,6 +73,10 @@ def authenticate():
         return http_error(routing)
     if read_only and request.method in WRITE_METHODS:
         return detail(403, "This token is read-only.")
+    for name, value in request.args.items(multi=True):
+        # PostgreSQL refuses NUL in text: answer 400 before any query sees it.
+        if "\x00" in name or "\x00" in value:
+            return json_response({name: ["Null characters are not allowed."]}, 400)
     return None
 
 

@@ -19,8 +19,11 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
     # Enabled plugins: entry-point names (group `modoboa_flask.plugins`) or dotted module paths
-    # of packages exposing a `plugin` registration object (see docs/plugins.md).
-    PLUGINS: list[str] = ["modoboa_flask.plugins.limits"]
+    # of packages exposing a `plugin` registration object (see "Writing a plugin" in README.md).
+    PLUGINS: list[str] = [
+        "modoboa_flask.plugins.limits",
+        "modoboa_flask.plugins.relaydomains",
+    ]
     # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW = 300
@@ -28,6 +31,8 @@ class Config:
     POSTFIX_MAPS_DIR = ""
     # Restrict selectable password schemes to what `doveadm pw -l` lists when doveadm exists.
     DOVEADM_PATH = "/usr/bin/doveadm"
+    # dovecot.conf doveadm reads (handle-mailbox-operations asks it for mail homes); "" = default.
+    DOVECOT_CONFIG = ""
     # Mail home of a mailbox (%d domain, %n local part, %u address); match Dovecot's.
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.

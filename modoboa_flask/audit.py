@@ -8,6 +8,11 @@ from flask_login import current_user
 from .extensions import db
 from .models import Log
 
+# One vocabulary for the Logs page filters and for readers of core_log.
+ACTIONS = {
+    "", "create", "modify", "delete", "password", "login", "login_failed", "logout",
+    "mailbox_operation", "import", "export",
+}  # fmt: skip
 SECRET_FIELDS = {"password", "password1", "password2", "key_hash", "secret_key"}
 
 
@@ -57,6 +62,8 @@ def record(
     username: str | None = None,
 ) -> Log:
     """Add an audit row to the session (committed with the change it describes)."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
     who = actor()
     entry = Log(
         message=message[:255],

@@ -10,10 +10,12 @@ def register_blueprints(app):
     """Register every area's blueprint and the root redirect."""
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
+    from .domains import bp as domains_bp
+    from .mailserver import bp as mailserver_bp
     from .settings import bp as settings_bp
     from .user import bp as user_bp
 
-    for bp in (auth_bp, dashboard_bp, settings_bp, user_bp):
+    for bp in (auth_bp, dashboard_bp, domains_bp, mailserver_bp, settings_bp, user_bp):
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     from .api import bp as api_bp
     from .api import docs_bp as api_docs_bp

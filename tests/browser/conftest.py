@@ -1,4 +1,5 @@
 """Browser fixtures: the real pages served by a live server, driven by headless Chromium."""
+
 import pytest
 
 from tests.conftest import fresh_app

@@ -1,4 +1,5 @@
 """A person logs in as admin, sees the dashboard and logs out, in headless Chromium."""
+
 import pytest
 
 from tests.browser.conftest import log_in

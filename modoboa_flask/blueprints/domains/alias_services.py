@@ -1,0 +1,112 @@
+"""Domain aliases: another name for a domain, plus the internal `@alias -> @domain` row.
+
+Postfix's sql-aliases.cf resolves user@alias through that internal alias row, so every
+change to a domain alias (name, enabled) is mirrored on it in the same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ... import audit, signals
+from ...exceptions import BadRequest, NotFound
+from ...extensions import db
+from ...models import Alias, AliasRecipient, Domain, DomainAlias
+from ...permissions import can_access
+from .common import authorize
+from .names import display_name, ensure_name_free, normalize_domain_name
+
+
+def _internal_row(name: str) -> Alias | None:
+    return db.session.scalar(
+        select(Alias).where(Alias.address == f"@{name}", Alias.internal.is_(True))
+    )
+
+
+def add_alias_row(actor, domain: Domain, name: str, enabled: bool = True) -> DomainAlias:
+    """Create a domain alias without the permission check (callers have done it)."""
+    name = normalize_domain_name(name, field="aliases")
+    if name == domain.name:
+        raise BadRequest("A domain can't be an alias of itself.", field="aliases")
+    ensure_name_free(name, field="aliases")
+    for context in (actor, domain):
+        signals.send(
+            signals.can_create_object, context=context, object_type="domain_aliases", count=1
+        )
+    domain_alias = DomainAlias(name=name, target=domain, enabled=enabled)
+    internal = Alias(address=f"@{name}", domain_id=domain.id, internal=True, enabled=enabled)
+    internal.recipients.append(AliasRecipient(address=f"@{domain.name}"))
+    db.session.add_all([domain_alias, internal])
+    db.session.flush()
+    signals.send(signals.domain_alias_created, user=actor, domain_alias=domain_alias)
+    audit.record(
+        f"Domain alias '{name}' added",
+        action="create",
+        obj=domain_alias,
+        changes={"name": [None, name], "target": [None, domain.name], "enabled": [None, enabled]},
+    )
+    return domain_alias
+
+
+def create_domain_alias(actor, domain: Domain, name: str, enabled: bool = True) -> DomainAlias:
+    """Add *name* as an alias of *domain*."""
+    authorize(actor, "domainaliases.add", domain)
+    return add_alias_row(actor, domain, name, enabled)
+
+
+def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAlias:
+    """Rename, enable or disable a domain alias (its internal alias row follows)."""
+    _check_scope(actor, domain_alias, "domainaliases.change")
+    unknown = set(changes) - {"name", "enabled"}
+    if unknown:
+        raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    before = {"name": domain_alias.name, "enabled": domain_alias.enabled}
+    internal = _internal_row(domain_alias.name)
+    if "name" in changes:
+        name = normalize_domain_name(changes["name"])
+        if name != domain_alias.name:
+            if name == domain_alias.target.name:
+                raise BadRequest("A domain can't be an alias of itself.", field="name")
+            ensure_name_free(name, alias_id=domain_alias.id)
+            domain_alias.name = name
+            if internal is not None:
+                internal.address = f"@{name}"
+    if "enabled" in changes:
+        domain_alias.enabled = bool(changes["enabled"])
+        if internal is not None:
+            internal.enabled = domain_alias.enabled
+    after = {"name": domain_alias.name, "enabled": domain_alias.enabled}
+    diff = audit.diff(before, after)
+    if diff:
+        db.session.flush()
+        audit.record(
+            f"Domain alias '{domain_alias.name}' modified",
+            action="modify",
+            obj=domain_alias,
+            changes=diff,
+            level="WARNING",
+        )
+    return domain_alias
+
+
+def delete_domain_alias(actor, domain_alias: DomainAlias) -> None:
+    """Remove a domain alias and its internal alias row."""
+    _check_scope(actor, domain_alias, "domainaliases.delete")
+    signals.send(signals.domain_alias_deleted, domain_alias=domain_alias)
+    internal = _internal_row(domain_alias.name)
+    if internal is not None:
+        db.session.delete(internal)
+    audit.record(
+        f"Domain alias '{domain_alias.name}' deleted",
+        action="delete",
+        obj=domain_alias,
+        level="CRITICAL",
+    )
+    db.session.delete(domain_alias)
+    db.session.flush()
+
+
+def _check_scope(actor, domain_alias: DomainAlias, permission: str) -> None:
+    if not can_access(actor, domain_alias):
+        raise NotFound(f"Domain alias {display_name(domain_alias.name)} not found.")
+    authorize(actor, permission)

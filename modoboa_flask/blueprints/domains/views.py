@@ -1,0 +1,85 @@
+"""Domain list, detail page and deletion."""
+
+from __future__ import annotations
+
+from flask import abort, flash, render_template, request, url_for
+from flask_login import current_user
+
+from ...exceptions import ServiceError
+from ...extensions import db
+from ...htmx import hx_redirect, render_page_or_fragment
+from ...models import Domain
+from ...params import get as param
+from ...permissions import get_visible_or_404, has_perm, require
+from . import bp, queries, services
+from .forms import DeleteForm
+from .names import display_address, display_name
+
+bp.add_app_template_filter(display_name, "domain_name")
+bp.add_app_template_filter(display_address, "address_name")
+
+
+@bp.get("/")
+@require("domains.view")
+def index():
+    """List the domains in scope, searched, filtered and sorted in SQL."""
+    args = {
+        "search": request.args.get("q", "").strip(),
+        "domain_type": request.args.get("type", ""),
+        "sort": request.args.get("sort", "name"),
+    }
+    stmt = queries.list_statement(current_user, **args)
+    pager = db.paginate(
+        stmt,
+        page=request.args.get("page", 1, type=int),
+        per_page=param("core.items_per_page"),
+        error_out=False,
+    )
+    ids = [domain.id for domain in pager.items]
+    return render_page_or_fragment(
+        "domains/index.html",
+        "domains/_table.html",
+        pager=pager,
+        stats=queries.stats_for(ids),
+        aliases=queries.aliases_for(ids),
+        types=services.domain_types(),
+        **args,
+    )
+
+
+@bp.get("/<int:domain_id>")
+@require("domains.view")
+def detail(domain_id):
+    """Show a domain's summary, quota usage, aliases and administrators."""
+    domain = get_visible_or_404(current_user, Domain, domain_id)
+    stats = queries.stats_for([domain.id])[domain.id]
+    return render_template(
+        "domains/detail.html",
+        domain=domain,
+        stats=stats,
+        admins=queries.administrators(domain),
+    )
+
+
+@bp.route("/<int:domain_id>/delete", methods=["GET", "POST"])
+@require("domains.view")
+def delete(domain_id):
+    """Ask for confirmation, then delete the domain and everything in it."""
+    domain = get_visible_or_404(current_user, Domain, domain_id)
+    if not has_perm(current_user, "domains.delete"):
+        abort(403)
+    form = DeleteForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        name = display_name(domain.name)
+        try:
+            services.delete_domain(current_user, domain, keep_mailboxes=form.keep_mailboxes.data)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            flash(f"Domain {name} deleted.", "success")
+            return hx_redirect(url_for("domains.index"))
+    return render_template("domains/delete.html", domain=domain, form=form), status

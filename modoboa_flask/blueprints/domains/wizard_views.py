@@ -1,0 +1,72 @@
+"""The domain creation wizard: General, plugin steps, Options, submitted at once."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
+
+from ...exceptions import ServiceError
+from ...extensions import db
+from ...htmx import hx_redirect, is_partial_request
+from ...permissions import require
+from ...tabs import bind
+from . import bp, services
+from .forms import split_names
+from .names import display_name
+from .tab_defs import step_applies, wizard_steps
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("domains.add")
+def create():
+    """Show the wizard (re-rendered when the type changes) or create the domain."""
+    formdata = request.form if request.method == "POST" else (request.args or None)
+    steps = wizard_steps(current_user)
+    forms = {step.id: bind(step, current_user, None, formdata) for step in steps}
+    steps = [step for step in steps if step_applies(step, forms["general"].type.data)]
+    if request.method == "POST":
+        valid = [forms[step.id].validate() for step in steps]  # every step shows its errors
+        if all(valid):
+            try:
+                domain = _create(steps, forms)
+                db.session.commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                _place_error(exc, steps, forms)
+            else:
+                flash(f"Domain {display_name(domain.name)} created.", "success")
+                return hx_redirect(url_for("domains.detail", domain_id=domain.id))
+    active = next((step.id for step in steps if forms[step.id].errors), "general")
+    template = "domains/_wizard.html" if is_partial_request() else "domains/create.html"
+    return render_template(template, steps=steps, forms=forms, active=active)
+
+
+def _create(steps, forms):
+    general, options = forms["general"], forms.get("options")
+    domain = services.create_domain(
+        current_user,
+        name=general["name"].data,
+        type=general.type.data,
+        quota=general.quota.data,
+        default_mailbox_quota=general.default_mailbox_quota.data,
+        enabled=general.enabled.data,
+        aliases=split_names(general.aliases.data),
+        create_admin=bool(options and options.create_admin.data),
+        admin_local_part=options.admin_local_part.data if options else "admin",
+        create_postmaster=bool(options and options.create_postmaster.data),
+        admin_password=(options.admin_password.data or None) if options else None,
+    )
+    for step in steps:
+        if step.save is not None:  # plugin steps (relay settings...) save into the new domain
+            step.save(current_user, domain, forms[step.id])
+    return domain
+
+
+def _place_error(exc: ServiceError, steps, forms) -> None:
+    """Show a service refusal on the field it names, in whichever step holds that field."""
+    for step in steps:
+        field = getattr(forms[step.id], exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors = [*field.errors, exc.message]
+            return
+    forms["general"].form_errors.append(exc.message)

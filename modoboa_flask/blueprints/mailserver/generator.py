@@ -1,0 +1,171 @@
+"""Write the Postfix map files, keeping hand-edited ones and the credentials already in place.
+
+A checksum file (``modoboa-postfix-maps.chk``, one ``file:dbtype:md5`` line per map) tells a
+file we wrote from one an administrator changed: a changed file is kept and reported. An
+unchanged file is re-rendered with the database type and connection lines it already holds,
+so credentials set for Postfix survive upgrades (unless --force-overwrite or --dburl).
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .connection import MailDatabase
+from .postfix_maps import LMTP_TRANSPORT, PostfixMap, all_maps
+
+CHECKSUM_FILE = "modoboa-postfix-maps.chk"
+_CONNECTION_KEYS = ("dbpath", "user", "password", "dbname", "hosts")
+
+
+@dataclass
+class MapReport:
+    """What generate_postfix_maps did."""
+
+    destdir: str
+    written: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)  # changed by hand: kept as they are
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - a change detector, not security
+
+
+def render_map(pmap: PostfixMap, dbtype: str, connection: dict, commandline: str) -> str:
+    """The text of one map file."""
+    lines = [
+        f"# This file was generated on {datetime.now():%Y-%m-%d %H:%M:%S} by running:",
+        f"# {commandline}",
+        "# DO NOT EDIT!",
+    ]
+    lines += [f"{key} = {value}" for key, value in connection.items()]
+    lines.append(f"query = {pmap.query(dbtype)}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_map_file(path: str) -> dict[str, str]:
+    """`name = value` lines of a map file (comments ignored)."""
+    values = {}
+    with open(path) as fh:
+        for line in fh:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def read_checksums(destdir: str) -> dict[str, tuple[str, str]]:
+    """{filename: (dbtype, md5)} from the checksum file (empty when there is none)."""
+    path = os.path.join(destdir, CHECKSUM_FILE)
+    if not os.path.exists(path):
+        return {}
+    result = {}
+    with open(path) as fh:
+        for line in fh:
+            parts = line.strip().split(":")
+            if len(parts) == 3:
+                result[parts[0]] = (parts[1], parts[2])
+    return result
+
+
+def _write_private(path: str, text: str) -> None:
+    """Write a map file readable by root and group postfix only (it may hold a password)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o640)
+    if os.geteuid() == 0:
+        try:
+            os.chown(path, 0, grp.getgrnam("postfix").gr_gid)
+        except KeyError:
+            pass  # no postfix group on this machine: root-only is still correct
+
+
+def generate_postfix_maps(
+    destdir: str,
+    database: MailDatabase,
+    *,
+    force: bool = False,
+    keep_credentials: bool = True,
+    commandline: str = "",
+) -> MapReport:
+    """Write every registered map into *destdir*; return what was written or kept."""
+    os.makedirs(destdir, exist_ok=True)
+    report = MapReport(destdir=os.path.abspath(destdir))
+    recorded = read_checksums(destdir)
+    checksums = {}
+    for pmap in all_maps():
+        path = os.path.join(destdir, pmap.filename)
+        dbtype, connection = database.dbtype, database.postfix_params()
+        if os.path.exists(path) and not force:
+            with open(path) as fh:
+                current = fh.read()
+            known = recorded.get(pmap.filename)
+            if known is None or known[1] != _md5(current):
+                report.modified.append(pmap.filename)
+                checksums[pmap.filename] = known or (dbtype, "")
+                continue
+            if keep_credentials:
+                existing = parse_map_file(path)
+                dbtype = known[0]
+                connection = {k: existing[k] for k in _CONNECTION_KEYS if k in existing}
+        text = render_map(pmap, dbtype, connection, commandline)
+        _write_private(path, text)
+        checksums[pmap.filename] = (dbtype, _md5(text))
+        report.written.append(pmap.filename)
+    with open(os.path.join(destdir, CHECKSUM_FILE), "w") as fh:
+        for name, (dbtype, digest) in checksums.items():
+            fh.write(f"{name}:{dbtype}:{digest}\n")
+    return report
+
+
+def main_cf_snippet(destdir: str, driver: str) -> str:
+    """The main.cf lines that use the generated maps (Modoboa's suggested configuration)."""
+    d = os.path.abspath(destdir)
+
+    def m(name: str) -> str:
+        return f"{driver}:{d}/{name}"
+
+    return "\n".join(
+        [
+            f"virtual_transport = {LMTP_TRANSPORT}",
+            f"virtual_mailbox_domains = {m('sql-domains.cf')}",
+            f"virtual_alias_domains = {m('sql-domain-aliases.cf')}",
+            f"virtual_alias_maps = {m('sql-aliases.cf')}",
+            f"relay_domains = {m('sql-relaydomains.cf')}",
+            "transport_maps =",
+            f"    {m('sql-spliteddomains-transport.cf')}",
+            f"    {m('sql-relaydomains-transport.cf')}",
+            "smtpd_recipient_restrictions =",
+            "    check_recipient_access",
+            f"        {m('sql-maintain.cf')}",
+            f"        {m('sql-relay-recipient-verification.cf')}",
+            "    permit_mynetworks",
+            "    reject_unauth_destination",
+            "    reject_unverified_recipient",
+            "smtpd_sender_login_maps =",
+            f"    {m('sql-sender-login-mailboxes.cf')}",
+            f"    {m('sql-sender-login-aliases.cf')}",
+            f"    {m('sql-sender-login-mailboxes-extra.cf')}",
+            "smtpd_sender_restrictions =",
+            "    reject_sender_login_mismatch",
+        ]
+    )
+
+
+def sqlite_permission_advice(path: str) -> str:
+    """Tell who must be able to write a SQLite database Postfix reads."""
+    directory = os.path.dirname(path)
+    return (
+        "SQLite: Postfix's daemons run as user 'postfix' and, in WAL mode, readers write the\n"
+        f"-shm/-wal files next to the database. Group 'postfix' must be able to write the\n"
+        f"database file and its directory:\n"
+        f"    chgrp postfix {directory} {path} && chmod g+w {directory} {path}\n"
+        "(and the same for the group Dovecot's auth and dict processes run as).\n"
+        "PostgreSQL is recommended for servers that take real traffic."
+    )

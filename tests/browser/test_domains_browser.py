@@ -1,0 +1,71 @@
+"""A person creates a domain with an alias through the tabs, finds it, edits it, deletes it."""
+
+import re
+
+import pytest
+
+from modoboa_flask.extensions import db
+from modoboa_flask.models import Domain, DomainAlias, User
+from tests.browser.conftest import log_in
+from tests.factories import make_domain
+
+pytestmark = pytest.mark.browser
+
+
+def test_domain_lifecycle(page, live_app):
+    with live_app.app_context():
+        make_domain("other.org")
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    log_in(page)
+    page.wait_for_url("**/dashboard/")
+
+    # Create: General tab, then Options tab, one submit (htmx, CSRF header from <body>).
+    page.click("text=Domains")
+    page.click("#new-domain")
+    page.fill("#general-name", "Browser-Test.org")
+    page.fill("#general-quota", "1000")
+    page.fill("#general-aliases", "browser-alias.org")
+    page.click("#tab-options-btn")
+    page.check("#options-create_admin")
+    page.click("#create-domain")
+    page.wait_for_url(re.compile(r"/domains/\d+$"))
+    assert page.locator("h1").inner_text().startswith("browser-test.org")
+    assert "Domain browser-test.org created." in page.content()
+    assert "browser-alias.org" in page.locator("#domain-aliases").inner_text()
+    assert "admin@browser-test.org" in page.locator("#domain-admins").inner_text()
+
+    # Search as you type, by the alias name: the table and the address bar follow.
+    page.click("text=Domains")
+    assert page.locator("tr[data-name='other.org']").count() == 1
+    page.fill("#domain-search", "browser-al")
+    page.wait_for_url("**/domains/?q=browser-al*")
+    page.locator("tr[data-name='other.org']").wait_for(state="detached")
+    assert page.locator("tr[data-name='browser-test.org']").count() == 1
+
+    # Edit: the General tab saves in place; the aliases tab adds another alias.
+    page.click("tr[data-name='browser-test.org'] >> text=Edit")
+    page.fill("#general-quota", "2000")
+    page.click("#save-general")
+    page.locator("#tab-general-body .alert-success").wait_for()
+    page.click("#tab-aliases-btn")
+    page.fill("#aliases-new", "second-alias.org")
+    page.click("#save-aliases")
+    page.locator("#tab-aliases-body .alert-success").wait_for()
+    with live_app.app_context():
+        domain = db.session.scalar(db.select(Domain).where(Domain.name == "browser-test.org"))
+        assert domain.quota == 2000
+        names = db.session.scalars(db.select(DomainAlias.name).order_by(DomainAlias.name))
+        assert list(names) == ["browser-alias.org", "second-alias.org"]
+
+    # Delete after the confirmation page.
+    page.click("text=Back to the domain")
+    page.click("a.btn-outline-danger")
+    page.click("#confirm-delete")
+    page.wait_for_url("**/domains/")
+    assert "Domain browser-test.org deleted." in page.content()
+    assert page.locator("tr[data-name='browser-test.org']").count() == 0
+    with live_app.app_context():
+        assert db.session.scalar(db.select(Domain).where(Domain.name == "browser-test.org")) is None
+        assert db.session.scalar(db.select(User).where(User.username.like("%browser-test%")))
+    assert errors == []

@@ -18,6 +18,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
+    # Largest CSV file the web import takes (bigger ones: `flask import`, which streams).
+    IMPORT_MAX_MB = 32
+    # Where uploads wait between preview and commit ("" = instance/imports).
+    IMPORT_UPLOAD_DIR = ""
     # Enabled plugins: entry-point names (group `modoboa_flask.plugins`) or dotted module paths
     # of packages exposing a `plugin` registration object (see "Writing a plugin" in README.md).
     PLUGINS: list[str] = [

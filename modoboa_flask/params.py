@@ -9,6 +9,7 @@ default when unset.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -239,7 +240,8 @@ def validate(params: list[Param], current: dict, raw: dict) -> tuple[dict, dict]
 
 
 def _global_values() -> dict[str, str]:
-    cache = g.get("_params") if has_request_context() else None
+    # Requests cache the values for their duration; long jobs opt in with cached().
+    cache = g.get("_params") if has_app_context() else None
     if cache is None:
         cache = {f"{p.app}.{p.name}": p.value for p in db.session.scalars(select(Parameter))}
         if has_request_context():
@@ -285,9 +287,22 @@ def set(key: str, raw) -> object:
         row = Parameter(app=param.app, name=param.name)
         db.session.add(row)
     row.value = param.dump(value)
-    if has_request_context():
+    if has_app_context():
         g.pop("_params", None)
     return value
+
+
+@contextlib.contextmanager
+def cached():
+    """Read the global parameters once for a long job (a CSV import), not once per get()."""
+    previous = g.pop("_params", None)
+    g._params = {f"{p.app}.{p.name}": p.value for p in db.session.scalars(select(Parameter))}
+    try:
+        yield
+    finally:
+        g.pop("_params", None)
+        if previous is not None:
+            g._params = previous
 
 
 def get_user(user, key: str):

@@ -205,6 +205,8 @@ def upgrade():
     )
     with op.batch_alter_table('admin_alias', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_admin_alias_domain_id'), ['domain_id'], unique=False)
+        # The identities list reads and counts public aliases in address order.
+        batch_op.create_index('ix_admin_alias_internal_address', ['internal', 'address'], unique=False)
 
     op.create_table('admin_domain_admins',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -350,6 +352,7 @@ def downgrade():
 
     op.drop_table('admin_domain_admins')
     with op.batch_alter_table('admin_alias', schema=None) as batch_op:
+        batch_op.drop_index('ix_admin_alias_internal_address')
         batch_op.drop_index(batch_op.f('ix_admin_alias_domain_id'))
 
     op.drop_table('admin_alias')

@@ -11,11 +11,15 @@ def register_blueprints(app):
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
     from .domains import bp as domains_bp
+    from .identities import bp as identities_bp
+    from .imports import bp as imports_bp
     from .mailserver import bp as mailserver_bp
     from .settings import bp as settings_bp
     from .user import bp as user_bp
 
-    for bp in (auth_bp, dashboard_bp, domains_bp, mailserver_bp, settings_bp, user_bp):
+    areas = (auth_bp, dashboard_bp, domains_bp, identities_bp, imports_bp, mailserver_bp,
+             settings_bp, user_bp)  # fmt: skip
+    for bp in areas:
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     from .api import bp as api_bp
     from .api import docs_bp as api_docs_bp

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -123,8 +124,12 @@ class Alias(TimestampMixin, Base):
         order_by="AliasRecipient.address",
     )
 
-    # sql-aliases.cf looks up by address: the unique index leads with it.
-    __table_args__ = (UniqueConstraint("address", "internal"),)
+    # sql-aliases.cf looks up by address: the unique index leads with it. The identities
+    # list reads public aliases in address order and counts them: (internal, address).
+    __table_args__ = (
+        UniqueConstraint("address", "internal"),
+        Index("ix_admin_alias_internal_address", "internal", "address"),
+    )
 
     def __repr__(self) -> str:
         return f"<Alias {self.address}>"

@@ -1,0 +1,113 @@
+"""Alias pages: create, edit, bulk delete."""
+
+from flask import abort, render_template, request, url_for
+from flask_login import current_user
+
+from ...exceptions import ServiceError
+from ...extensions import db
+from ...forms import EmptyForm
+from ...htmx import hx_redirect
+from ...models import Alias
+from ...permissions import get_visible_or_404, require, visible_aliases
+from . import bp, services
+from .forms import AliasForm, lines
+from .views import service_error
+
+
+def _load(alias_id) -> Alias:
+    alias = get_visible_or_404(current_user, Alias, alias_id)
+    if alias.internal:  # a mailbox's self-alias or a domain alias mapping: not editable here
+        abort(404)
+    return alias
+
+
+def _fields(form) -> dict:
+    return {
+        "address": form.address.data,
+        "recipients": lines(form.recipients.data),
+        "enabled": form.enabled.data,
+        "expire_at": form.expire_at.data,
+        "description": form.description.data,
+    }
+
+
+def _show_error(form, exc) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    (field.errors.append if field is not None else form.form_errors.append)(exc.message)
+
+
+@bp.route("/aliases/new", methods=["GET", "POST"])
+@require("aliases.add")
+def alias_new():
+    """Create an alias, catch-all or random address."""
+    form = AliasForm(formdata=request.form if request.method == "POST" else None)
+    form.setup(creating=True)
+    if request.method == "POST" and form.validate():
+        try:
+            alias = services.create_alias(
+                current_user,
+                random_address=form.random_address.data,
+                domain=form.domain.data,
+                **_fields(form),
+            )
+            db.session.commit()
+            return hx_redirect(url_for("identities.alias_edit", alias_id=alias.id, saved=1))
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+    return render_template("identities/alias_form.html", form=form, alias=None)
+
+
+@bp.route("/aliases/<int:alias_id>", methods=["GET", "POST"])
+@require("aliases.view")
+def alias_edit(alias_id):
+    """Show and change an alias."""
+    alias = _load(alias_id)
+    data = (
+        None
+        if request.method == "POST"
+        else {
+            "address": alias.address,
+            "enabled": alias.enabled,
+            "expire_at": alias.expire_at,
+            "description": alias.description,
+            "recipients": "\n".join(r.address for r in alias.recipients),
+        }
+    )
+    form = AliasForm(formdata=request.form if request.method == "POST" else None, data=data)
+    form.setup(creating=False)
+    saved = request.args.get("saved") == "1"
+    if request.method == "POST" and form.validate():
+        try:
+            services.update_alias(current_user, alias, **_fields(form))
+            db.session.commit()
+            saved = True
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_error(form, exc)
+    return render_template("identities/alias_form.html", form=form, alias=alias, saved=saved)
+
+
+@bp.post("/aliases/delete")
+@require("aliases.delete")
+def aliases_delete():
+    """Delete the selected aliases: all of them, or none when one is out of scope."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        ids = {int(value) for value in request.form.getlist("ids")}
+    except ValueError:
+        abort(404)
+    if not ids:
+        return hx_redirect(url_for("identities.index"))
+    stmt = visible_aliases(current_user).where(Alias.id.in_(ids), Alias.internal.is_(False))
+    aliases = list(db.session.scalars(stmt))
+    if len(aliases) != len(ids):
+        abort(404)
+    try:
+        services.delete_aliases(current_user, aliases)
+    except ServiceError as exc:
+        db.session.rollback()
+        return service_error(exc)
+    db.session.commit()
+    return hx_redirect(url_for("identities.index"))

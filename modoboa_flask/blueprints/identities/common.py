@@ -1,0 +1,119 @@
+"""Helpers shared by the identities services: addresses, domains, scope checks, audit."""
+
+from __future__ import annotations
+
+import re
+
+import idna
+from sqlalchemy import select
+
+from ... import audit
+from ...exceptions import BadRequest, NotFound, PermissionDenied
+from ...extensions import db
+from ...models import Domain, DomainAlias, User
+from ...permissions import has_perm, is_domain_admin_of
+
+_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+NO_ACCESS = "You don't have access to this domain"
+
+
+def normalize_domain(name: str) -> str:
+    """Lower-case IDNA A-label of a domain part ('' when it cannot be encoded)."""
+    name = (name or "").strip().lower().rstrip(".")
+    try:
+        return idna.encode(name, uts46=True).decode() if name else ""
+    except idna.IDNAError:
+        return ""
+
+
+def normalize_address(value: str, field: str | None = None, catchall: bool = False) -> str:
+    """Lower-case `local@domain` (domain IDNA-encoded); `@domain` too when *catchall*."""
+    value = (value or "").strip().lower()
+    if catchall and value.startswith("@") and value.count("@") == 1:
+        domain = normalize_domain(value[1:])
+        if domain and "." in domain:
+            return "@" + domain
+    if not _ADDRESS.match(value):
+        raise BadRequest(f"Invalid e-mail address: {value or '(empty)'}", field=field)
+    local, _, domain = value.rpartition("@")
+    domain = normalize_domain(domain)
+    if not domain:
+        raise BadRequest(f"Invalid e-mail address: {value}", field=field)
+    return f"{local}@{domain}"
+
+
+def split(address: str) -> tuple[str, str]:
+    """(local part, domain) of an address ('' local part for a catch-all)."""
+    local, _, domain = address.rpartition("@")
+    return local, domain
+
+
+def clean_list(values, field: str, catchall: bool = False) -> list[str]:
+    """Normalize a list of addresses, dropping blanks and duplicates (order kept)."""
+    if isinstance(values, str):
+        values = re.split(r"[\s,;]+", values)
+    seen: dict[str, None] = {}
+    for value in values or ():
+        if value and value.strip():
+            seen.setdefault(normalize_address(value, field, catchall), None)
+    return list(seen)
+
+
+def find_domain(name: str) -> Domain | None:
+    """The hosted or relayed domain called *name*."""
+    return db.session.scalar(select(Domain).where(Domain.name == name))
+
+
+def is_local_domain(name: str) -> bool:
+    """True when *name* is one of our domains or domain aliases."""
+    if find_domain(name) is not None:
+        return True
+    return db.session.scalar(select(DomainAlias.id).where(DomainAlias.name == name)) is not None
+
+
+def administered_domain(actor, name: str, field: str) -> Domain:
+    """The domain *name* if *actor* administers it; else a refusal naming the problem."""
+    domain = find_domain(name)
+    if domain is None:
+        raise BadRequest("Domain does not exist", field=field)
+    if not is_domain_admin_of(actor, domain):
+        raise PermissionDenied(NO_ACCESS, field=field)
+    return domain
+
+
+def require_perm(actor, codename: str) -> None:
+    """Refuse with 403 unless *actor* holds *codename*."""
+    if not has_perm(actor, codename):
+        raise PermissionDenied("Permission denied")
+
+
+def account_snapshot(account: User) -> dict:
+    """The audited fields of an account (never its password)."""
+    mailbox = account.mailbox
+    return {
+        "username": account.username,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+        "role": account.role,
+        "is_active": account.is_active,
+        "master_user": account.master_user,
+        "email": account.email,
+        "language": account.language,
+        "phone_number": account.phone_number,
+        "secondary_email": account.secondary_email,
+        "quota": mailbox.quota if mailbox else None,
+        "use_domain_quota": mailbox.use_domain_quota if mailbox else None,
+    }
+
+
+def record_change(message: str, obj, before: dict, after: dict, action="modify") -> dict:
+    """Audit a change with its changed fields; return the changes (empty = nothing logged)."""
+    changes = audit.diff(before, after)
+    if changes:
+        audit.record(message, action=action, obj=obj, changes=changes, level="WARNING")
+    return changes
+
+
+def not_found() -> NotFound:
+    """The refusal for objects outside the actor's scope (same answer as a missing one)."""
+    return NotFound("Not found")

@@ -1,0 +1,246 @@
+"""Mailbox side of an account: creation, quota rules, rename, aliases, senders, removal."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+
+from ... import audit, mailops, signals
+from ...exceptions import BadRequest, Conflict, PermissionDenied
+from ...extensions import db
+from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
+from ...permissions import has_perm, is_domain_admin_of
+from .common import NO_ACCESS, administered_domain, clean_list, find_domain, split
+
+
+# --- quota --------------------------------------------------------------------------------
+def check_quota(actor, domain, mailbox: Mailbox | None, value: int) -> None:
+    """Apply the domain pool rules to a new quota *value* (MB) of *mailbox* (None = new)."""
+    if value < 0:
+        raise BadRequest("Must be a positive integer", field="quota")
+    # Editors who may change domains may also exceed their limits (Modoboa's override).
+    if has_perm(actor, "domains.change") or not domain.quota:
+        return
+    if value == 0:
+        raise BadRequest(
+            f"A quota is required: the domain's quota is limited to {domain.quota}M", field="quota"
+        )
+    if value > domain.quota:
+        raise BadRequest(
+            f"Quota is greater than the allowed domain's limit ({domain.quota}M)", field="quota"
+        )
+    used = select(func.coalesce(func.sum(Mailbox.quota), 0)).where(Mailbox.domain_id == domain.id)
+    if mailbox is not None and mailbox.id is not None:
+        used = used.where(Mailbox.id != mailbox.id)
+    left = domain.quota - (db.session.scalar(used) or 0)
+    if value > left:
+        raise BadRequest(
+            f"Quota is greater than what is left of the domain pool ({max(left, 0)}M of "
+            f"{domain.quota}M)",
+            field="quota",
+        )
+
+
+def resolve_quota(domain, quota) -> tuple[int, bool]:
+    """(MB, use_domain_quota) for a requested quota: None = the domain's default."""
+    if quota is None or quota == "":
+        return domain.default_mailbox_quota or 0, True
+    try:
+        return int(quota), False
+    except (TypeError, ValueError):
+        raise BadRequest("Must be a positive integer", field="quota") from None
+
+
+# --- creation and rename ------------------------------------------------------------------
+def mailbox_exists(local: str, domain_id: int, exclude_id=None) -> bool:
+    """True when a mailbox local@domain already exists (other than *exclude_id*)."""
+    stmt = select(Mailbox.id).where(Mailbox.address == local, Mailbox.domain_id == domain_id)
+    if exclude_id is not None:
+        stmt = stmt.where(Mailbox.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
+    """Create the mailbox of *account* with its self-alias and quota row."""
+    local, domain_name = split(address)
+    domain = administered_domain(actor, domain_name, "email")
+    if domain.type != "domain":
+        raise BadRequest("Mailboxes can only be created in hosted domains", field="email")
+    if mailbox_exists(local, domain.id):
+        raise Conflict(f"Mailbox {address} already exists", field="email")
+    signals.send(signals.can_create_object, context=actor, object_type="mailboxes", count=1)
+    signals.send(signals.can_create_object, context=domain, object_type="mailboxes", count=1)
+    value, use_default = resolve_quota(domain, quota)
+    check_quota(actor, domain, None, value)
+    mailbox = Mailbox(address=local, domain=domain, user=account, quota=value)
+    mailbox.use_domain_quota = use_default
+    db.session.add(mailbox)
+    account.email = address
+    db.session.flush()
+    self_alias = Alias(address=address, domain_id=domain.id, internal=True)
+    self_alias.recipients.append(AliasRecipient(address=address, r_mailbox_id=mailbox.id))
+    db.session.add(self_alias)
+    mailops.ensure_quota_row(address)
+    db.session.flush()
+    signals.send(signals.mailbox_created, user=actor, mailbox=mailbox)
+    audit.record(f"Mailbox '{address}' added", action="create", obj=mailbox, object_type="Mailbox")
+    return mailbox
+
+
+def _retag(address: str, old: str, new: str) -> str:
+    """`old+tag@d` -> `new+tag@d'`: recipients written with an extension keep it."""
+    if address == old:
+        return new
+    old_local, old_domain = split(old)
+    new_local, new_domain = split(new)
+    local, domain = split(address)
+    if domain == old_domain and local.startswith(old_local + "+"):
+        return f"{new_local}{local[len(old_local) :]}@{new_domain}"
+    return address
+
+
+def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
+    """Move *mailbox* to *new_address*: self-alias, recipients, quota row, senders, maildir."""
+    old = mailbox.full_address
+    if new_address == old:
+        return
+    local, domain_name = split(new_address)
+    domain = administered_domain(actor, domain_name, "email")
+    if mailbox_exists(local, domain.id, exclude_id=mailbox.id):
+        raise Conflict(f"Mailbox {new_address} already exists", field="email")
+    mailbox.address, mailbox.domain = local, domain
+    mailbox.user.email = new_address
+    self_alias = db.session.scalar(
+        select(Alias).where(Alias.address == old, Alias.internal.is_(True))
+    )
+    if self_alias is not None:
+        self_alias.address, self_alias.domain_id = new_address, domain.id
+    # Postfix's alias map returns recipient.address: every row pointing here must follow.
+    for rcpt in db.session.scalars(
+        select(AliasRecipient).where(AliasRecipient.r_mailbox_id == mailbox.id)
+    ):
+        rcpt.address = _retag(rcpt.address, old, new_address)
+    db.session.execute(
+        update(SenderAddress).where(SenderAddress.address == old).values(address=new_address)
+    )
+    mailops.rename_quota_row(old, new_address)
+    db.session.flush()
+    mailops.schedule_rename(mailbox, old)
+    signals.send(signals.mailbox_modified, mailbox=mailbox, old_full_address=old)
+
+
+def set_mailbox_quota(actor, mailbox: Mailbox, quota) -> dict:
+    """Change the quota (None = domain default); return the audited change."""
+    value, use_default = resolve_quota(mailbox.domain, quota)
+    before = (mailbox.quota, mailbox.use_domain_quota)
+    if before == (value, use_default):
+        return {}
+    if value != mailbox.quota:
+        check_quota(actor, mailbox.domain, mailbox, value)
+    mailbox.quota, mailbox.use_domain_quota = value, use_default
+    signals.send(signals.mailbox_modified, mailbox=mailbox, old_full_address=None)
+    return {"quota": [before[0], value]}
+
+
+# --- aliases and sender addresses of a mailbox ----------------------------------------------
+def mailbox_alias_addresses(mailbox: Mailbox) -> list[str]:
+    """Public aliases delivering to *mailbox* (its forward, same address, left out)."""
+    stmt = (
+        select(Alias.address)
+        .join(AliasRecipient, AliasRecipient.alias_id == Alias.id)
+        .where(AliasRecipient.r_mailbox_id == mailbox.id, Alias.internal.is_(False))
+        .where(Alias.address != mailbox.full_address)
+        .order_by(Alias.address)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def set_mailbox_aliases(actor, mailbox: Mailbox, addresses, enabled: bool = True) -> None:
+    """Make exactly *addresses* deliver to *mailbox* (aliases left empty are removed)."""
+    from .alias_services import prune_empty_aliases
+
+    wanted = clean_list(addresses, "aliases")
+    current = set(mailbox_alias_addresses(mailbox))
+    for address in wanted:
+        if address in current:
+            continue
+        if address == mailbox.full_address:
+            raise BadRequest("An alias can't have the mailbox's own address", field="aliases")
+        _, domain_name = split(address)
+        domain = administered_domain(actor, domain_name, "aliases")
+        alias = db.session.scalar(
+            select(Alias).where(Alias.address == address, Alias.internal.is_(False))
+        )
+        if alias is None:
+            signals.send(
+                signals.can_create_object, context=actor, object_type="mailbox_aliases", count=1
+            )
+            signals.send(
+                signals.can_create_object, context=domain, object_type="mailbox_aliases", count=1
+            )
+            alias = Alias(address=address, domain_id=domain.id, enabled=enabled)
+            db.session.add(alias)
+            db.session.flush()
+            signals.send(signals.mailbox_alias_created, user=actor, mailbox_alias=alias)
+            audit.record(f"Alias '{address}' added", action="create", obj=alias)
+        alias.recipients.append(
+            AliasRecipient(address=mailbox.full_address, r_mailbox_id=mailbox.id)
+        )
+    removed = current - set(wanted)
+    if removed:
+        for address in removed:
+            _, domain_name = split(address)
+            domain = find_domain(domain_name)
+            if domain is None or not is_domain_admin_of(actor, domain):
+                raise PermissionDenied(NO_ACCESS, field="aliases")
+        alias_ids = select(Alias.id).where(Alias.address.in_(removed), Alias.internal.is_(False))
+        db.session.execute(
+            delete(AliasRecipient).where(
+                AliasRecipient.r_mailbox_id == mailbox.id, AliasRecipient.alias_id.in_(alias_ids)
+            )
+        )
+        db.session.expire_all()
+        prune_empty_aliases(list(db.session.scalars(alias_ids)))
+    db.session.flush()
+
+
+def set_sender_addresses(actor, mailbox: Mailbox, addresses) -> None:
+    """Make *addresses* the extra sender addresses of *mailbox*."""
+    wanted = clean_list(addresses, "sender_addresses")
+    current = {row.address: row for row in mailbox.sender_addresses}
+    for address in wanted:
+        if address in current:
+            continue
+        _, domain_name = split(address)
+        domain = find_domain(domain_name)
+        # External domains are allowed; a local one must be administered by the editor.
+        if domain is not None and not is_domain_admin_of(actor, domain):
+            raise PermissionDenied(NO_ACCESS, field="sender_addresses")
+        mailbox.sender_addresses.append(SenderAddress(address=address))
+    for address, row in current.items():
+        if address not in wanted:
+            mailbox.sender_addresses.remove(row)
+    db.session.flush()
+
+
+# --- removal ------------------------------------------------------------------------------
+def remove_mailbox(actor, mailbox: Mailbox, keep_dir: bool) -> None:
+    """Delete *mailbox* with its self-alias, quota row, senders and recipient entries."""
+    from .alias_services import prune_empty_aliases
+
+    address = mailbox.full_address
+    signals.send(signals.mailbox_deleted, mailbox=mailbox)
+    touched = list(
+        db.session.scalars(
+            select(AliasRecipient.alias_id).where(AliasRecipient.r_mailbox_id == mailbox.id)
+        )
+    )
+    db.session.execute(delete(AliasRecipient).where(AliasRecipient.r_mailbox_id == mailbox.id))
+    db.session.execute(delete(Alias).where(Alias.address == address, Alias.internal.is_(True)))
+    db.session.execute(delete(SenderAddress).where(SenderAddress.mailbox_id == mailbox.id))
+    mailops.delete_quota_rows([address])
+    mailops.schedule_delete(mailbox, keep_dir)
+    audit.record(f"Mailbox '{address}' deleted", action="delete", obj=mailbox, level="CRITICAL")
+    db.session.delete(mailbox)
+    db.session.flush()
+    db.session.expire_all()
+    prune_empty_aliases(touched)

@@ -1,0 +1,48 @@
+"""What a user changes on their own account: profile fields and password."""
+
+from __future__ import annotations
+
+from ... import signals
+from ...exceptions import BadRequest, PermissionDenied
+from ...models import User
+from ...passwords import verify_password
+from .accounts_services import set_account_password
+from .common import account_snapshot, normalize_address, record_change
+
+PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secondary_email")
+
+
+def password_change_allowed(user: User) -> bool:
+    """False when a PasswordChange receiver forbids changing *user*'s password here."""
+    return True not in signals.collect(signals.password_change, user=user)
+
+
+def update_profile(user: User, **fields) -> User:
+    """Change the profile fields of *user* (by *user*)."""
+    before = account_snapshot(user)
+    for key in PROFILE_FIELDS:
+        if key not in fields:
+            continue
+        value = (fields[key] or "").strip()
+        if key == "secondary_email" and value:
+            value = normalize_address(value, "secondary_email")
+        if key in ("first_name", "last_name"):
+            value = value[:30]
+        setattr(user, key, value or (None if key in ("phone_number", "secondary_email") else ""))
+    if not user.language:
+        user.language = "en"
+    record_change(f"Profile of '{user.username}' modified", user, before, account_snapshot(user))
+    signals.send(signals.account_modified, oldaccount=before, newaccount=user)
+    return user
+
+
+def change_own_password(user: User, old: str, new: str) -> None:
+    """Check *old* and set *new*; the current session stays, the others end."""
+    if not password_change_allowed(user):
+        raise PermissionDenied("Your password can't be changed here", field="oldpassword")
+    if not verify_password(old or "", user.password):
+        raise BadRequest("Old password mismatch", field="oldpassword")
+    try:
+        set_account_password(user, user, new, keep_session=user.session_key)
+    except BadRequest as exc:
+        raise BadRequest(exc.message, field="newpassword") from None

@@ -1,0 +1,60 @@
+"""Identities and quotas lists."""
+
+from flask import render_template, request
+from flask_login import current_user
+
+from ...htmx import render_page_or_fragment
+from ...models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
+from ...permissions import ROLE_LABELS, require
+from . import bp
+from .listing import KINDS, identities_page, quotas_page
+
+ROLE_FILTERS = [(r, ROLE_LABELS[r]) for r in (SUPERADMINS, RESELLERS, DOMAINADMINS, SIMPLEUSERS)]
+
+
+def _int_arg(name: str, default: int = 0) -> int:
+    try:
+        return int(request.args.get(name, default))
+    except ValueError:
+        return default
+
+
+def service_error(exc, template="errors/_fragment.html"):
+    """Answer a refused operation with its message and status (htmx swaps 4xx here)."""
+    return render_template(template, code=exc.status, message=exc.message), exc.status
+
+
+@bp.get("/")
+@require("accounts.view")
+def index():
+    """List accounts and aliases, searched, filtered and sorted by the query string."""
+    args = {
+        "search": request.args.get("q", ""),
+        "kind": request.args.get("kind", "") if request.args.get("kind") in KINDS else "",
+        "role": request.args.get("role", "") if request.args.get("role") in ROLE_LABELS else "",
+        "sort": request.args.get("sort", "name"),
+    }
+    rows = identities_page(current_user, page=_int_arg("page", 1), **args)
+    return render_page_or_fragment(
+        "identities/index.html",
+        "identities/_table.html",
+        rows=rows,
+        args=args,
+        kinds=KINDS,
+        roles=ROLE_FILTERS,
+    )
+
+
+@bp.get("/quotas")
+@require("mailboxes.view")
+def quotas():
+    """List mailboxes with their quota and usage; filter those above 80/90/100 %."""
+    args = {
+        "search": request.args.get("q", ""),
+        "above": _int_arg("above"),
+        "sort": request.args.get("sort", "address"),
+    }
+    rows = quotas_page(current_user, page=_int_arg("page", 1), **args)
+    return render_page_or_fragment(
+        "identities/quotas.html", "identities/_quotas_table.html", rows=rows, args=args
+    )

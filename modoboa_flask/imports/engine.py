@@ -1,0 +1,134 @@
+"""The import engine: stream each file, run every row in a savepoint, then commit or not.
+
+- Dry run: every row runs for real inside the transaction, which is rolled back at the end.
+- Commit, all or nothing: any error (or existing object) rolls the whole import back.
+- Commit, continue on error: bad rows are rolled back to their savepoint, good ones kept.
+A problem with a whole file (not text, empty, too big) undoes that file entirely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import audit, params
+from ..exceptions import ServiceError
+from ..extensions import db
+from ..models import Alias, Domain, DomainAlias, Mailbox, User
+from . import handlers
+from .reader import FileProblem, RowReader
+from .report import CREATED, ERROR, EXISTS, Options, Report
+
+
+@dataclass
+class Context:
+    """What every row handler needs: who imports, the options, the ids before the import."""
+
+    actor: User
+    options: Options
+    baseline: dict = field(default_factory=dict)
+
+    @property
+    def sepchar(self) -> str:
+        """The separator of the file (for messages quoting a row)."""
+        return self.options.sepchar or ";"
+
+    @property
+    def crypt_password(self) -> bool:
+        """Whether plain passwords are hashed."""
+        return self.options.crypt_password
+
+
+def _baseline() -> dict:
+    """Highest id of each model now: rows above it were created by this import."""
+    return {
+        model.__name__: db.session.scalar(select(func.coalesce(func.max(model.id), 0)))
+        for model in (Domain, DomainAlias, User, Alias, Mailbox)
+    }
+
+
+def database_message(exc: SQLAlchemyError) -> str:
+    """A one-line reason from a database refusal (no SQL, no parameters)."""
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()
+    return "The database refused this line: " + (text[0] if text else type(exc).__name__)
+
+
+def run_row(ctx: Context, report: Report, file: str, number: int, fields: list[str]) -> None:
+    """Run one row through its service handler inside its own savepoint."""
+    kind = fields[0].lower()
+    try:
+        with db.session.begin_nested():
+            done = handlers.handle(ctx, kind, fields)
+    except handlers.RowExists as exc:
+        report.add(file, number, EXISTS, exc.message)
+    except ServiceError as exc:
+        report.add(file, number, ERROR, exc.message)
+    except SQLAlchemyError as exc:
+        report.add(file, number, ERROR, database_message(exc))
+    else:
+        report.add(file, number, CREATED, done)
+
+
+def _import_file(ctx, report, name, stream, progress) -> None:
+    from .fast import Batcher
+
+    reader = RowReader(stream, ctx.options.sepchar, ctx.options.max_bytes)
+    batcher = Batcher(ctx, report, name) if ctx.options.fast else None
+    for number, fields in reader:
+        if batcher is None or not batcher.offer(number, fields):
+            if batcher is not None:
+                batcher.flush()
+            run_row(ctx, report, name, number, fields)
+        if progress is not None:
+            progress(name, reader.bytes_read)
+    if batcher is not None:
+        batcher.flush()
+    if progress is not None:
+        progress(name, reader.bytes_read)
+
+
+def run_import(
+    actor,
+    sources: Iterable[tuple[str, object]],
+    options: Options | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Report:
+    """Import every (name, binary stream) of *sources* as *actor*; commit unless told not to."""
+    options = options or Options()
+    report = Report(options)
+    ctx = Context(actor=actor, options=options, baseline=_baseline())
+    outer = db.session.begin_nested()
+    try:
+        with params.cached():
+            for name, stream in sources:
+                report.start_file(name)
+                file_savepoint = db.session.begin_nested()
+                try:
+                    _import_file(ctx, report, name, stream, progress)
+                except FileProblem as exc:
+                    file_savepoint.rollback()
+                    report.file_error(name, str(exc))
+                else:
+                    file_savepoint.commit()
+    except BaseException:
+        outer.rollback()
+        db.session.rollback()
+        raise
+    report.sort()
+    keep = not options.dry_run and not (report.failed and not options.continue_on_error)
+    if keep:
+        outer.commit()
+        report.committed = True
+    else:
+        outer.rollback()
+    if not options.dry_run:
+        names = ", ".join(os.path.basename(name) for name in report.files)
+        audit.record(f"Import of {names}: {report.summary()}"[:255], action="import")
+    db.session.commit()
+    current_app.logger.info("CSV import by %s: %s", actor.username, report.summary())
+    return report

@@ -1,0 +1,36 @@
+"""A person uploads a CSV file, reads the preview, commits, and the objects exist."""
+
+import pytest
+from sqlalchemy import select
+
+from modoboa_flask.extensions import db
+from modoboa_flask.models import Domain
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_preview_commit(page, live_app, tmp_path):
+    live_app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    csv = tmp_path / "domains.csv"
+    csv.write_bytes(b"domain;one.org;0;0;True\r\ndomainalias;uno.org;one.org;True\r\nnope;x\r\n")
+    log_in(page)
+    page.wait_for_url("**/dashboard/")
+    page.goto("/imports/domains")
+    page.set_input_files("input[name=sourcefile]", str(csv))
+    page.check("input[name=continue_on_error]")
+    page.click("text=Preview")
+    rows = page.locator("#import-lines tbody tr")
+    assert rows.count() == 3
+    assert rows.nth(0).inner_text().split("\t")[:2] == ["1", "would be created"]
+    assert "Unknown row type 'nope'" in rows.nth(2).inner_text()
+    with live_app.app_context():
+        assert db.session.scalar(select(Domain.id)) is None  # the preview wrote nothing
+    page.click("#import-commit")
+    page.wait_for_selector("#import-summary")
+    assert "2 objects created, 0 already existed, 1 error." in page.inner_text("#import-summary")
+    with live_app.app_context():
+        assert db.session.scalar(select(Domain.name)) == "one.org"
+    assert errors == []

@@ -34,26 +34,6 @@ def make_domain_alias(domain_id, name) -> int:
     return alias.id
 
 
-def _importable(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-# Writes go through the domains and identities services: until both areas are merged, the
-# tests that write are skipped (they run as soon as the modules exist).
-needs_services = pytest.mark.skipif(
-    not (
-        _importable("modoboa_flask.blueprints.domains.services")
-        and _importable("modoboa_flask.blueprints.identities.services")
-    ),
-    reason="domains/identities services not merged yet",
-)
-
-
 def make_token(user_id, **kwargs) -> str:
     """Create a token for *user_id* (inside an app context) and return its key."""
     from modoboa_flask.blueprints.api.tokens import create_token

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, Mailbox, User
 from modoboa_flask.passwords import verify_password
-from tests.api.conftest import needs_services
 
 KEYS = {"pk", "username", "first_name", "last_name", "is_active", "mailbox", "role", "language",
         "phone_number", "secondary_email", "domains"}  # fmt: skip
@@ -14,9 +13,6 @@ KEYS = {"pk", "username", "first_name", "last_name", "is_active", "mailbox", "ro
 def _no_hash(body):
     text = repr(body)
     assert "password" not in text and "CRYPT" not in text
-
-
-pytestmark = needs_services
 
 
 def test_simple_user_gets_a_mailbox_named_after_username(app, world):

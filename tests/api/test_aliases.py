@@ -4,9 +4,6 @@ from sqlalchemy import select
 
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, AliasRecipient
-from tests.api.conftest import needs_services
-
-pytestmark = needs_services
 
 
 def test_create_with_mailbox_alias_and_external_recipients(app, world):

@@ -4,9 +4,6 @@ from sqlalchemy import select
 
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, Domain, DomainAlias, Log, Mailbox, User
-from tests.api.conftest import needs_services
-
-pytestmark = needs_services
 
 
 def test_create_requires_name_and_quota(world):

@@ -6,10 +6,8 @@ from sqlalchemy import func, select
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, User
 from tests import factories
-from tests.api.conftest import ApiClient, make_token, needs_services
+from tests.api.conftest import ApiClient, make_token
 from tests.conftest import fresh_app
-
-pytestmark = needs_services
 
 
 @pytest.fixture

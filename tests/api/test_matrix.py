@@ -3,8 +3,6 @@ on objects of domain A and domain B. Permission first (403), then visibility (40
 
 import pytest
 
-from tests.api.conftest import needs_services
-
 ROLES = ("super", "reseller", "da", "user")
 # (collection, world key of the object in A, in B)
 OBJECTS = {
@@ -76,7 +74,6 @@ def test_get(world, collection, role):
     assert not ({world[k] for k in OBJECTS[collection]} - expected) & listed
 
 
-@needs_services
 @pytest.mark.parametrize("collection", OBJECTS)
 @pytest.mark.parametrize("role", ROLES)
 def test_put(world, collection, role):
@@ -90,7 +87,6 @@ def test_put(world, collection, role):
         assert response.status_code == expected, (key, response.json)
 
 
-@needs_services
 @pytest.mark.parametrize("collection", OBJECTS)
 @pytest.mark.parametrize("role", ROLES)
 def test_delete(world, collection, role):
@@ -104,7 +100,6 @@ def test_delete(world, collection, role):
         assert response.status_code == expected, (key, response.get_data(as_text=True))
 
 
-@needs_services
 @pytest.mark.parametrize("collection", OBJECTS)
 @pytest.mark.parametrize("role", ROLES)
 def test_post(world, collection, role):

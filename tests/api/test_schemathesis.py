@@ -9,9 +9,9 @@ from schemathesis.generation.modes import GenerationMode
 from modoboa_flask.extensions import db
 from modoboa_flask.models import User
 from tests import factories
-from tests.api.conftest import make_token, needs_services
+from tests.api.conftest import make_token
 
-pytestmark = [pytest.mark.slow, needs_services]
+pytestmark = pytest.mark.slow
 EXCLUDED = [
     # Schema-valid data can still break a business rule (unknown domain, weak password...).
     schemathesis.checks.positive_data_acceptance,

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from ...extensions import db
 from ...models import Domain, Mailbox, User
 from ...passwords import password_problems, verify_password
+from ..identities import services as identity_services
 from . import bp
 from .accounts import (
     ACCOUNT,
@@ -30,12 +31,6 @@ PROFILE = ("first_name", "last_name", "is_active", "language", "phone_number", "
 DOMAIN_QUERY = [("domain", {"type": "string"}, False, "Keep accounts whose mailbox is there.")]
 EMAIL_QUERY = [("email", {"type": "string", "minLength": 1}, True, "Address to look for.")]
 EXISTS = Schema("Exists", {"exists": Boolean(required=True)})
-
-
-def _services():
-    from ..identities import services
-
-    return services
 
 
 @operation(bp, "GET", "/accounts/", tag=TAG, summary="List accounts", response=ACCOUNT,
@@ -67,7 +62,7 @@ def accounts_create():
     check_master(data)
     args = {key: data[key] for key in PROFILE + ("master_user", "domains") if key in data}
     account = call(
-        _services().create_account,
+        identity_services.create_account,
         g.actor,
         username=data["username"],
         role=data["role"],
@@ -117,7 +112,7 @@ def accounts_update(pk):
         if key in data
     }
     changes.update(mailbox_args(data, creating=False))
-    call(_services().update_account, g.actor, account, fields=FIELDS, unique=("username",),
+    call(identity_services.update_account, g.actor, account, fields=FIELDS, unique=("username",),
          limit_key="domain", **changes)  # fmt: skip
     return done(serialize(account))
 
@@ -129,7 +124,7 @@ def accounts_delete(pk):
     account = load(User, pk, visible())
     if account.id == g.actor.id:
         raise APIError(403, {"detail": "Permission denied: You can't delete your own account"})
-    call(_services().delete_account, g.actor, account, keep_mb_dir=True)
+    call(identity_services.delete_account, g.actor, account, keep_mb_dir=True)
     return done(None, 204)
 
 
@@ -149,7 +144,7 @@ def accounts_password(pk):
     if errors:
         raise ValidationError(errors)
     call(
-        _services().set_account_password,
+        identity_services.set_account_password,
         g.actor,
         account,
         data["new_password"],

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ...models import Alias, Domain
 from ...permissions import visible_aliases, visible_domains
+from ..identities import services as identity_services
 from . import bp
 from .common import call, done, exists, load, normalize_domain
 from .fields import Boolean, Email, Integer, List, Schema, ValidationError
@@ -71,12 +72,6 @@ def _check(data: dict) -> None:
         raise ValidationError({"address": ["Permission denied."]})
 
 
-def _services():
-    from ..identities import services
-
-    return services
-
-
 @operation(bp, "GET", "/aliases/", tag=TAG, summary="List aliases", response=ALIAS, many=True,
            paged=True, query=DOMAIN_QUERY, errors=(400,))  # fmt: skip
 def aliases_list():
@@ -101,7 +96,7 @@ def aliases_create():
     data = ALIAS.load(json_body())
     _check(data)
     alias = call(
-        _services().create_alias,
+        identity_services.create_alias,
         g.actor,
         address=data["address"],
         recipients=data["recipients"],
@@ -130,7 +125,7 @@ def aliases_update(pk):
     changes = {"address": data["address"], "recipients": data["recipients"]}
     if "enabled" in data:
         changes["enabled"] = data["enabled"]
-    call(_services().update_alias, g.actor, alias, fields=FIELDS, unique=UNIQUE, **changes)
+    call(identity_services.update_alias, g.actor, alias, fields=FIELDS, unique=UNIQUE, **changes)
     return done(serialize(alias))
 
 
@@ -139,5 +134,5 @@ def aliases_update(pk):
 def aliases_delete(pk):
     """Delete an alias."""
     alias = load(Alias, pk, _visible())
-    call(_services().delete_aliases, g.actor, [alias])
+    call(identity_services.delete_aliases, g.actor, [alias])
     return done(None, 204)

@@ -7,6 +7,7 @@ from sqlalchemy import false
 
 from ...models import Domain, DomainAlias
 from ...permissions import has_perm, visible_domain_aliases, visible_domains
+from ..domains import services as domain_services
 from . import bp
 from .common import call, done, exists, load, normalize_domain
 from .errors import APIError
@@ -51,12 +52,6 @@ def _target(pk: int) -> Domain:
     return domain
 
 
-def _services():
-    from ..domains import services
-
-    return services
-
-
 @operation(bp, "GET", "/domainaliases/", tag=TAG, summary="List domain aliases",
            response=DOMAIN_ALIAS, many=True, paged=True, query=DOMAIN_QUERY,
            errors=(400,))  # fmt: skip
@@ -83,7 +78,7 @@ def domainaliases_create():
     data = DOMAIN_ALIAS.load(json_body())
     target = _target(data["target"])
     alias = call(
-        _services().create_domain_alias,
+        domain_services.create_domain_alias,
         g.actor,
         target,
         data["name"],
@@ -115,7 +110,7 @@ def domainaliases_update(pk):
     if "enabled" in data:
         changes["enabled"] = data["enabled"]
     call(
-        _services().update_domain_alias,
+        domain_services.update_domain_alias,
         g.actor,
         alias,
         fields={"aliases": "name"},
@@ -130,5 +125,5 @@ def domainaliases_update(pk):
 def domainaliases_delete(pk):
     """Delete a domain alias (and its internal catch-all)."""
     alias = load(DomainAlias, pk, _visible())
-    call(_services().delete_domain_alias, g.actor, alias)
+    call(domain_services.delete_domain_alias, g.actor, alias)
     return done(None, 204)

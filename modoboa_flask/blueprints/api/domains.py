@@ -6,6 +6,7 @@ from flask import g
 
 from ...models import Domain
 from ...permissions import visible_domains
+from ..domains import services as domain_services
 from . import bp
 from .common import call, done, load
 from .fields import Boolean, Choice, Integer, Schema, String
@@ -45,12 +46,6 @@ def serialize(domain: Domain) -> dict:
     }
 
 
-def _services():
-    from ..domains import services
-
-    return services
-
-
 @operation(bp, "GET", "/domains/", tag=TAG, summary="List domains", response=DOMAIN, many=True,
            paged=True, errors=(400,))  # fmt: skip
 def domains_list():
@@ -69,7 +64,7 @@ def domains_create():
     """Create a domain owned by the caller."""
     data = DOMAIN.load(json_body())
     domain = call(
-        _services().create_domain,
+        domain_services.create_domain,
         g.actor,
         name=data["name"],
         type=data.get("type", "domain"),
@@ -101,7 +96,7 @@ def domains_update(pk):
     ):
         # API v1 has one quota: mailboxes that follow the domain follow this one.
         changes["default_mailbox_quota"] = changes["quota"]
-    call(_services().update_domain, g.actor, domain, fields=FIELDS, unique=("name",), **changes)
+    call(domain_services.update_domain, g.actor, domain, fields=FIELDS, unique=("name",), **changes)
     return done(serialize(domain))
 
 
@@ -110,5 +105,5 @@ def domains_update(pk):
 def domains_delete(pk):
     """Delete a domain and everything in it (accounts are kept unless configured otherwise)."""
     domain = load(Domain, pk)
-    call(_services().delete_domain, g.actor, domain, keep_mailboxes=True)
+    call(domain_services.delete_domain, g.actor, domain, keep_mailboxes=True)
     return done(None, 204)

@@ -17,6 +17,7 @@ class Config:
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
+    API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
     # Largest CSV file the web import takes (bigger ones: `flask import`, which streams).
     IMPORT_MAX_MB = 32
     # Where uploads wait between preview and commit ("" = instance/imports).

@@ -21,6 +21,12 @@ def register_blueprints(app):
              settings_bp, user_bp)  # fmt: skip
     for bp in areas:
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
+    from .api import bp as api_bp
+    from .api import docs_bp as api_docs_bp
+
+    # The API's prefix carries its version; its docs blueprint holds two absolute rules.
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp)
     app.add_url_rule("/", endpoint="root", view_func=root)
     from . import context
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("user", __name__)
 
-from . import forward, preferences, profile, views  # noqa: E402,F401
+from . import api_tokens, forward, preferences, profile, views  # noqa: E402,F401

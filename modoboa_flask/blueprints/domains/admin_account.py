@@ -37,13 +37,16 @@ def create_domain_admin(
 ) -> User:
     """Create `<local_part>@<domain>` as a domain administrator with a mailbox.
 
-    Unless the account is itself called postmaster, `postmaster@<domain>` becomes an alias
-    to it (RFC 5321 wants that address to exist). Without a password the account gets an
-    unusable random one until someone sets it. The caller grants it the domain.
+    Unless the account is itself called postmaster or the domain is a relay domain,
+    `postmaster@<domain>` becomes an alias to it (RFC 5321 wants that address to exist).
+    Without a password the account gets an unusable random one until someone sets it.
+    The caller grants it the domain.
     """
     local = check_local_part(local_part)
     address = f"{local}@{domain.name}"
-    aliases = [f"postmaster@{domain.name}"] if create_postmaster and local != "postmaster" else []
+    # Like Modoboa: a relay domain's postmaster is the relay target's business.
+    wanted = create_postmaster and local != "postmaster" and domain.type == "domain"
+    aliases = [f"postmaster@{domain.name}"] if wanted else []
     unusable = None
     if not password:
         unusable = hash_password(

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_login import current_user
 
 from .. import params, signals
+from ..htmx import is_partial_request
 from ..permissions import ROLE_LABELS, has_perm
 
 
@@ -24,6 +25,7 @@ def init_app(app):
         can=lambda perm: has_perm(current_user, perm),
         vendor=vendor,
         role_label=lambda role: ROLE_LABELS.get(role, role),
+        is_partial_request=is_partial_request,
     )
 
     @app.context_processor

@@ -287,3 +287,66 @@ def test_options_step_hidden_when_domain_admins_role_is_vetoed(app, login):
     with signals.user_can_set_role.connected_to(veto, sender=app):
         page = client.get("/domains/new").get_data(as_text=True)
     assert 'id="tab-general"' in page and 'id="tab-options"' not in page
+
+
+def test_domain_admin_is_made_by_the_identities_services(app, login):
+    """A reseller's wizard admin gets identities' events, audit rows and mailbox limits."""
+    client = login(role="Resellers", username="seller")
+    seen = []
+
+    def on_account(sender, account, creator, **kw):
+        seen.append(("account", account.username, creator.username))
+
+    def on_mailbox(sender, user, mailbox, **kw):
+        seen.append(("mailbox", mailbox.full_address))
+
+    def on_alias(sender, user, mailbox_alias, **kw):
+        seen.append(("alias", mailbox_alias.address))
+
+    with (
+        signals.account_created.connected_to(on_account, sender=app),
+        signals.mailbox_created.connected_to(on_mailbox, sender=app),
+        signals.mailbox_alias_created.connected_to(on_alias, sender=app),
+    ):
+        response = wizard(client, "res.com", create_admin="y", create_postmaster="y")
+    assert response.status_code == 303
+    assert sorted(seen) == [
+        ("account", "admin@res.com", "seller"),
+        ("alias", "postmaster@res.com"),
+        ("mailbox", "admin@res.com"),
+    ]
+    with app.app_context():
+        account = db.session.scalar(select(User).where(User.username == "admin@res.com"))
+        assert account.owner.username == "seller"
+        assert account.password.startswith("{") and not verify_password("", account.password)
+        messages = set(db.session.scalars(select(Log.message).where(Log.username == "seller")))
+        assert {"Account 'admin@res.com' added", "Mailbox 'admin@res.com' added"} <= messages
+
+
+def test_domain_admin_mailbox_limit_shows_in_place(app, login):
+    client = login()
+
+    def refuse(sender, object_type, **kw):
+        if object_type == "mailboxes":
+            raise LimitReached("Mailboxes: limit reached")
+
+    with signals.can_create_object.connected_to(refuse, sender=app):
+        response = wizard(client, "full.com", create_admin="y", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Mailboxes: limit reached" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert domain_named("full.com") is None
+        assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_vetoed_domain_admin_role_is_explained(app):
+    """The wizard hides Options then; the service (CLI, API) explains the refusal."""
+
+    def veto(sender, user, role, account, **kw):
+        return [role != "DomainAdmins"]
+
+    with app.app_context(), signals.user_can_set_role.connected_to(veto, sender=app):
+        with pytest.raises(BadRequest, match="another domain administrator") as caught:
+            services.create_domain(first_superuser(), name="veto.com", create_admin=True)
+        assert caught.value.field == "create_admin"

@@ -42,6 +42,9 @@ def test_domain_lifecycle(page, live_app):
     page.wait_for_url("**/domains/?q=browser-al*")
     page.locator("tr[data-name='other.org']").wait_for(state="detached")
     assert page.locator("tr[data-name='browser-test.org']").count() == 1
+    # The Export link came back with the table (out of band) and carries the search.
+    assert page.locator("#domains-export").count() == 1
+    assert "q=browser-al" in page.locator("#domains-export").get_attribute("href")
 
     # Edit: the General tab saves in place; the aliases tab adds another alias.
     page.click("tr[data-name='browser-test.org'] >> text=Edit")

@@ -1,6 +1,7 @@
 """The real Dovecot, configured by `flask generate-dovecot-conf`, agrees with the database."""
 
 import imaplib
+import re
 import smtplib
 import time
 from email.message import EmailMessage
@@ -8,9 +9,11 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import delete, select
 
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Quota
 from modoboa_flask.passwords import SCHEME_CHOICES
+from tests.conftest import log_client_in
 from tests.mailserver.fixtureset import PASSWORD, scheme_accounts
 from tests.peers import dovecot as dc
 from tests.peers import require
@@ -84,7 +87,7 @@ def test_imap_login(dovecot):
             imap.login("off@example.com", PASSWORD)
 
 
-def test_lmtp_delivery_lands_in_the_maildir_and_updates_the_quota_row(dovecot, mail_app):
+def test_lmtp_delivery_updates_the_quota_row_and_the_quotas_list(dovecot, mail_app):
     with mail_app.app_context():
         # No usage row yet: Dovecot must insert one (the schema's server defaults allow it).
         db.session.execute(delete(Quota).where(Quota.username == "user@example.com"))
@@ -92,7 +95,7 @@ def test_lmtp_delivery_lands_in_the_maildir_and_updates_the_quota_row(dovecot, m
         db.session.remove()
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@b.test", "user@example.com", "hi"
-    message.set_content("hello\n" * 50)
+    message.set_content("hello, quota\n" * 100_000)  # ~1.3 MB: a visible share of 10 MB
     with smtplib.LMTP("127.0.0.1", dovecot.lmtp_port) as lmtp:
         assert lmtp.send_message(message) == {}
         # The documentation's user_query would deliver to these: ours refuses them.
@@ -111,6 +114,23 @@ def test_lmtp_delivery_lands_in_the_maildir_and_updates_the_quota_row(dovecot, m
         time.sleep(0.1)
     assert row.messages == 1
     assert row.bytes >= len(message.as_bytes())
+    _quotas_list_shows(mail_app, row.bytes)
+
+
+def _quotas_list_shows(mail_app, used: int) -> None:
+    """The identities quotas page (a super admin's) shows what Dovecot wrote."""
+    with mail_app.app_context():
+        admin_id = first_superuser().id
+        db.session.remove()
+    client = log_client_in(mail_app, mail_app.test_client(), admin_id)
+    response = client.get("/identities/quotas?q=user@example.com")
+    assert response.status_code == 200
+    rows = re.findall(r"<tr>(.*?)</tr>", response.get_data(as_text=True), re.S)
+    row = next(r for r in rows if ">user@example.com</a>" in r)
+    cells = [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+    percent = round(used * 100 / (10 * 1048576))
+    assert percent > 0
+    assert cells[1:] == [[f"{used / 1048576:.1f}"], ["10"], [str(percent), "%"]]
 
 
 def test_mailbox_operations_ask_the_real_doveadm_for_the_home(dovecot, mail_app):

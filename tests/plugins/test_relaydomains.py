@@ -258,3 +258,22 @@ def test_extra_relay_domain_form_and_fill_instances_are_sent(rapp):
     finally:
         signals.extra_relay_domain_form.disconnect(add_tab, sender=rapp)
         signals.fill_relay_domain_instances.disconnect(fill, sender=rapp)
+
+
+def test_split_domain_mailbox_and_alias_recipients(rapp):
+    """A relay domain may hold local mailboxes; only its other addresses are external."""
+    from modoboa_flask.blueprints.identities import services as identities
+
+    with rapp.app_context():
+        relay = db.session.get(Domain, factories.make_domain("split.test", type="relaydomain"))
+        services.set_relay_settings(_admin(), relay, target_host="mx.split.test")
+        identities.create_account(_admin(), username="local@split.test", password="Secret123")
+        alias = identities.create_alias(
+            _admin(),
+            address="team@split.test",
+            recipients=["local+tag@split.test", "far@split.test"],
+        )
+        db.session.commit()
+        kinds = sorted((r.address, r.r_mailbox_id is not None) for r in alias.recipients)
+        assert kinds == [("far@split.test", False), ("local+tag@split.test", True)]
+        assert signals.collect(signals.use_external_recipients, recipient="LOCAL@split.test") == []

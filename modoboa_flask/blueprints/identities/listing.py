@@ -11,7 +11,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, and_, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from ... import params
 from ...extensions import db
@@ -26,7 +38,7 @@ from ...models import (
     Quota,
     User,
 )
-from ...permissions import visible_accounts, visible_aliases, visible_mailboxes
+from ...permissions import ROLE_LABELS, visible_accounts, visible_aliases, visible_mailboxes
 
 KINDS = ("account", "alias", "forward", "dlist")
 SORTS = ("name", "-name", "kind", "-kind")
@@ -140,14 +152,42 @@ def _alias_arm(user, search: str, kind: str):
     return stmt
 
 
+def list_filters(args) -> dict:
+    """The list's filters from a query string (`q`, `kind`, `role`); unknown values dropped."""
+    kind, role = args.get("kind", ""), args.get("role", "")
+    return {
+        "search": args.get("q", ""),
+        "kind": kind if kind in KINDS else "",
+        "role": role if role in ROLE_LABELS else "",
+    }
+
+
+def _arms(user, search: str, kind: str, role: str) -> tuple[list, Select | None]:
+    """(account arms, alias arm or None) selecting (kind, id, name) for these filters."""
+    accounts = _account_arms(user, search, role) if kind in ("", "account") else []
+    aliases = _alias_arm(user, search, kind) if kind != "account" and not role else None
+    return accounts, aliases
+
+
+def identity_selections(user, *, search="", kind="", role="") -> tuple[Select, Select]:
+    """(account ids, alias ids) the list shows for these filters, every page (the export)."""
+    accounts, aliases = _arms(user, (search or "").strip(), kind, role)
+    account_ids = [arm.with_only_columns(User.id) for arm in accounts]
+    if not account_ids:
+        account_ids = [select(User.id).where(false())]
+    return (
+        union_all(*account_ids) if len(account_ids) > 1 else account_ids[0],
+        aliases.with_only_columns(Alias.id)
+        if aliases is not None
+        else select(Alias.id).where(false()),
+    )
+
+
 def identities_page(user, *, search="", kind="", role="", sort="name", page=1) -> Page:
     """A page of the identities (accounts + public aliases) *user* may see."""
     search = (search or "").strip()
-    arms = []
-    if kind in ("", "account"):
-        arms += _account_arms(user, search, role)
-    if kind != "account" and not role:
-        arms.append(_alias_arm(user, search, kind))
+    account_arms, alias_arm = _arms(user, search, kind, role)
+    arms = account_arms + ([alias_arm] if alias_arm is not None else [])
     per_page = params.get("core.items_per_page")
     compound = union_all(*arms)
     sort = sort if sort in SORTS else "name"

@@ -63,7 +63,9 @@ def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
     """Create the mailbox of *account* with its self-alias and quota row."""
     local, domain_name = split(address)
     domain = administered_domain(actor, domain_name, "email")
-    if domain.type != "domain":
+    # Relay domains may hold local mailboxes too (split domains: Postfix's
+    # sql-spliteddomains-transport.cf delivers those locally, the rest is relayed).
+    if domain.type not in ("domain", "relaydomain"):
         raise BadRequest("Mailboxes can only be created in hosted domains", field="email")
     if mailbox_exists(local, domain.id):
         raise Conflict(f"Mailbox {address} already exists", field="email")

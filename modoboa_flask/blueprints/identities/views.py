@@ -7,7 +7,7 @@ from ...htmx import render_page_or_fragment
 from ...models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
 from ...permissions import ROLE_LABELS, require
 from . import bp
-from .listing import KINDS, identities_page, quotas_page
+from .listing import KINDS, identities_page, list_filters, quotas_page
 
 ROLE_FILTERS = [(r, ROLE_LABELS[r]) for r in (SUPERADMINS, RESELLERS, DOMAINADMINS, SIMPLEUSERS)]
 
@@ -28,12 +28,7 @@ def service_error(exc, template="errors/_fragment.html"):
 @require("accounts.view")
 def index():
     """List accounts and aliases, searched, filtered and sorted by the query string."""
-    args = {
-        "search": request.args.get("q", ""),
-        "kind": request.args.get("kind", "") if request.args.get("kind") in KINDS else "",
-        "role": request.args.get("role", "") if request.args.get("role") in ROLE_LABELS else "",
-        "sort": request.args.get("sort", "name"),
-    }
+    args = {**list_filters(request.args), "sort": request.args.get("sort", "name")}
     rows = identities_page(current_user, page=_int_arg("page", 1), **args)
     return render_page_or_fragment(
         "identities/index.html",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ... import signals
 from ...extensions import db
 from ...forms import FormTab
-from ...models import Domain
+from ...models import Domain, Mailbox
 from . import services
 from .forms import RelaySettingsForm
 
@@ -109,7 +109,14 @@ def domain_alias_deleted(app, domain_alias=None, **kw):
 
 
 def use_external_recipients(app, recipient=None, **kw):
-    """Recipients in relay domains live elsewhere: store them as external addresses."""
-    domain_name = (recipient or "").rpartition("@")[2].lower()
-    kind = db.session.scalar(select(Domain.type).where(Domain.name == domain_name))
-    return [True] if kind == services.RELAY_TYPE else []
+    """Recipients of relay domains without a local mailbox live elsewhere: external."""
+    local, _, domain_name = (recipient or "").lower().rpartition("@")
+    domain = db.session.execute(
+        select(Domain.id, Domain.type).where(Domain.name == domain_name)
+    ).first()
+    if domain is None or domain.type != services.RELAY_TYPE:
+        return []
+    local_mailbox = select(Mailbox.id).where(
+        Mailbox.domain_id == domain.id, Mailbox.address == local.split("+", 1)[0]
+    )
+    return [] if db.session.scalar(local_mailbox) is not None else [True]

@@ -24,9 +24,7 @@ def _worker_url(url: str) -> str:
     if not WORKER or url.startswith("sqlite"):
         return url
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
 
 
 DATABASE_URL = _worker_url(BASE_DATABASE_URL)

@@ -74,7 +74,11 @@ def insert_accounts(ctx, clean: list[dict]) -> None:
 
 
 def _events(actor, clean, user_ids, mailbox_ids) -> None:
-    """MailboxCreated, AccountCreated, AccountImported per account, when someone listens."""
+    """MailboxCreated, AccountCreated, AccountImported per account, when someone listens.
+
+    AccountCreated goes through `signals.send_each`: receivers that accept a batch (the
+    limits plugin) get one call for the whole batch, the others one call per account.
+    """
     want_mailbox = listened(signals.mailbox_created)
     want_account = listened(signals.account_created)
     want_imported = listened(signals.account_imported)
@@ -84,12 +88,14 @@ def _events(actor, clean, user_ids, mailbox_ids) -> None:
     accounts = load(User, user_ids) if (want_account or want_imported) else {}
     # Receivers' rows (e.g. limit rows) are flushed once for the batch, not once per query.
     with db.session.no_autoflush:
-        for item, user_id, mailbox_id in zip(clean, user_ids, mailbox_ids, strict=True):
-            if want_mailbox:
+        if want_mailbox:
+            for mailbox_id in mailbox_ids:
                 signals.send(signals.mailbox_created, user=actor, mailbox=mailboxes[mailbox_id])
-            if want_account:
-                signals.send(signals.account_created, account=accounts[user_id], creator=actor)
-            if want_imported:
+        if want_account:
+            signals.send_each(signals.account_created, "account",
+                              [accounts[user_id] for user_id in user_ids], creator=actor)  # fmt: skip
+        if want_imported:
+            for item, user_id in zip(clean, user_ids, strict=True):
                 signals.send(signals.account_imported, user=actor, account=accounts[user_id],
                              row=item["row"].extra)  # fmt: skip
     db.session.flush()

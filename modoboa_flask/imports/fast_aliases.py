@@ -105,7 +105,7 @@ class AliasBatch(BaseBatch):
             local, _, domain_name = rcpt.rpartition("@")
             domain = domains.get(domain_name)
             external = domain is None or any(
-                signals.collect(signals.use_external_recipients, recipient=rcpt)
+                signals.collect(signals.use_external_recipients, recipient=rcpt, domain=domain)
             )
             if external:
                 entry, target = {"address": rcpt}, ("external", rcpt)

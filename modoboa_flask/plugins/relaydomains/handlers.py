@@ -108,8 +108,11 @@ def domain_alias_deleted(app, domain_alias=None, **kw):
         signals.send(signals.relay_domain_alias_deleted, rdomain_alias=alias)
 
 
-def use_external_recipients(app, recipient=None, **kw):
+def use_external_recipients(app, recipient=None, domain=None, **kw):
     """Recipients in relay domains live elsewhere: store them as external addresses."""
-    domain_name = (recipient or "").rpartition("@")[2].lower()
-    kind = db.session.scalar(select(Domain.type).where(Domain.name == domain_name))
+    if domain is not None:
+        kind = domain.type  # the sender loaded it already: no query per recipient
+    else:
+        domain_name = (recipient or "").rpartition("@")[2].lower()
+        kind = db.session.scalar(select(Domain.type).where(Domain.name == domain_name))
     return [True] if kind == services.RELAY_TYPE else []

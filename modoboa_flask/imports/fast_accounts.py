@@ -92,8 +92,8 @@ def _events(actor, clean, user_ids, mailbox_ids) -> None:
             for mailbox_id in mailbox_ids:
                 signals.send(signals.mailbox_created, user=actor, mailbox=mailboxes[mailbox_id])
         if want_account:
-            signals.send_each(signals.account_created, "account",
-                              [accounts[user_id] for user_id in user_ids], creator=actor)  # fmt: skip
+            created = [accounts[user_id] for user_id in user_ids]
+            signals.send_each(signals.account_created, "account", created, creator=actor)
         if want_imported:
             for item, user_id in zip(clean, user_ids, strict=True):
                 signals.send(signals.account_imported, user=actor, account=accounts[user_id],

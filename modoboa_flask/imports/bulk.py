@@ -41,20 +41,31 @@ def insert_rows(model, rows: list[dict]) -> None:
     compiled = (
         insert(table).values({name: bindparam(name) for name in names}).compile(dialect=dialect)
     )
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-    order = compiled.positiontup if compiled.positional else names
-    index = [names.index(name) for name in order]
-    params = []
-    for row in rows:
-        values = [
-            value if processor is None or value is None else processor(value)
-            for value, processor in zip(row.values(), processors, strict=True)
-        ]
-        params.append(
-            tuple(values[i] for i in index)
-            if compiled.positional
-            else dict(zip(names, values, strict=True))
-        )
+    order = list(compiled.positiontup) if compiled.positional else names
+    # Column by column: each type's bind processor runs once per distinct value object
+    # (`now`, True, the actor's id... repeat on every row of a batch).
+    columns = []
+    for name in order:
+        processor = table.c[name].type._cached_bind_processor(dialect)
+        values = [row[name] for row in rows]
+        if processor is not None:
+            memo: dict[int, object] = {}
+            processed = []
+            for value in values:
+                if value is None:
+                    processed.append(None)
+                    continue
+                key = id(value)
+                if key not in memo:
+                    memo[key] = processor(value)
+                processed.append(memo[key])
+            values = processed
+        columns.append(values)
+    params = (
+        list(zip(*columns, strict=True))
+        if compiled.positional
+        else [dict(zip(order, values, strict=True)) for values in zip(*columns, strict=True)]
+    )
     connection.exec_driver_sql(compiled.string, params)
 
 

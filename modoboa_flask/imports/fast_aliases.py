@@ -52,8 +52,8 @@ class AliasBatch(BaseBatch):
         self.batch_aliases: dict[str, int] = {}  # address -> index in self.clean
         for index, (number, fields, row) in enumerate(todo):
             try:
-                self._check_one(fields[0].lower(), row, cleaned[index], taken, domains, number,
-                                fields)  # fmt: skip
+                self._check_one(fields[0].lower(), row, addresses[index], cleaned[index], taken,
+                                domains, number, fields)  # fmt: skip
             except Doubtful:
                 return index
             except ServiceError as exc:
@@ -79,8 +79,9 @@ class AliasBatch(BaseBatch):
         )
         self.aliases = dict(db.session.execute(stmt).all()) if wanted else {}
 
-    def _check_one(self, kind, row, recipients, taken, domains, number, fields) -> None:
-        address = handlers.normalize_address(row[0], catchall=True)
+    def _check_one(self, kind, row, address, recipients, taken, domains, number, fields):
+        if not address:
+            address = handlers.normalize_address(row[0], catchall=True)  # raises its message
         if address in self.batch_aliases:
             raise handlers.duplicate(kind, address)
         handlers.existing(self.ctx, kind, address, taken.get(address), Alias)

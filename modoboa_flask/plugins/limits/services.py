@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ... import audit, params
 from ...exceptions import BadRequest, LimitReached, PermissionDenied
@@ -73,8 +73,12 @@ def create_user_limits(account, creator=None) -> None:
         if (user_id, name) not in have
     ]
     if rows:
-        # Core INSERT: no ORM objects; readers select the rows (user_rows) when they need them.
-        db.session.execute(insert(UserObjectLimit.__table__), rows)
+        # One multi-row INSERT, no ORM objects; readers select the rows (user_rows) when they
+        # need them. insert_rows skips SQLAlchemy's per-row parameter machinery (a 100,000-
+        # account import writes 500,000 limit rows).
+        from ...imports.bulk import insert_rows
+
+        insert_rows(UserObjectLimit, rows)
 
 
 def create_domain_limits(domain) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import select
-
 from .. import audit, signals
 from ..extensions import db
 from ..models import SIMPLEUSERS, Alias, AliasRecipient, Mailbox, Quota, User, utcnow
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
 
 
 def _user_values(actor, item, now) -> dict:
@@ -51,13 +49,13 @@ def insert_accounts(ctx, clean: list[dict]) -> None:
          "internal": True, "description": "", "expire_at": None, "creation": now,
          "last_modification": now}
         for item in clean
-    ], Alias.address, addresses, Alias.internal.is_(True))  # fmt: skip
+    ], Alias.address, addresses, internal=True)  # fmt: skip
     insert_rows(AliasRecipient, [
         {"address": item["username"], "alias_id": alias_id, "r_mailbox_id": mailbox_id,
          "r_alias_id": None}
         for item, alias_id, mailbox_id in zip(clean, alias_ids, mailbox_ids, strict=True)
     ])  # fmt: skip
-    have = set(db.session.scalars(select(Quota.username).where(Quota.username.in_(addresses))))
+    have = {row[0] for row in select_in(Quota, ("username",), "username", addresses)}
     insert_rows(Quota, [
         {"username": address, "bytes": 0, "messages": 0}
         for address in addresses if address not in have

@@ -142,7 +142,7 @@ class AliasBatch(BaseBatch):
              "enabled": bool(item["enabled"]), "internal": False, "description": "",
              "expire_at": None, "creation": now, "last_modification": now}
             for item in self.clean
-        ], Alias.address, addresses, Alias.internal.is_(False))  # fmt: skip
+        ], Alias.address, addresses, internal=False)  # fmt: skip
         insert_rows(AliasRecipient, [
             {"address": entry["address"], "alias_id": alias_id,
              "r_mailbox_id": entry.get("mailbox"),

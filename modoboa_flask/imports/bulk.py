@@ -34,6 +34,7 @@ def select_in(model, columns, key: str, values: list, **equal) -> list[tuple]:
     """
     if not values:
         return []
+    db.session.flush()  # what the ORM's autoflush would do before a SELECT
     table = model.__table__
     connection = db.session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"

@@ -9,7 +9,7 @@ from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, AliasRecipient, Mailbox, utcnow
 from . import handlers
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
 from .fast import BaseBatch, Doubtful
 
 
@@ -36,13 +36,8 @@ class AliasBatch(BaseBatch):
     def check(self, todo) -> int | None:
         """Judge *todo* in order; return the index of the first doubtful row (or None)."""
         addresses = [_address(row) for _n, _f, row in todo]
-        taken = dict(
-            db.session.execute(
-                select(Alias.address, Alias.id).where(
-                    Alias.address.in_([a for a in addresses if a]), Alias.internal.is_(False)
-                )
-            ).all()
-        )
+        wanted = [a for a in addresses if a]
+        taken = dict(select_in(Alias, ("address", "id"), "address", wanted, internal=False))
         cleaned = [_recipients(row) for _n, _f, row in todo]
         recipients = {r for rcpts in cleaned if rcpts for r in rcpts}
         names = {a.rpartition("@")[2] for a in addresses if a}
@@ -74,10 +69,9 @@ class AliasBatch(BaseBatch):
         for value in recipients:
             local, _, domain = value.rpartition("@")
             wanted |= {f"{local}@{domain}", f"{local.split('+', 1)[0]}@{domain}"}
-        stmt = select(Alias.address, Alias.id).where(
-            Alias.address.in_(wanted), Alias.internal.is_(False)
+        self.aliases = dict(
+            select_in(Alias, ("address", "id"), "address", sorted(wanted), internal=False)
         )
-        self.aliases = dict(db.session.execute(stmt).all()) if wanted else {}
 
     def _check_one(self, kind, row, address, recipients, taken, domains, number, fields):
         if not address:

@@ -125,3 +125,15 @@ def test_search_is_by_prefix_of_address_or_domain(crowd, login, app):
     assert names(client.get("/identities/?q=xyz").text) == []
     # Administrators are found by any part of their username.
     assert names(client.get("/identities/?q=dmi").text) == ["admin"]
+
+
+def test_quotas_search_by_address_or_domain_prefix(crowd, login):
+    client = login()
+    html = client.get("/identities/quotas?q=m1").text
+    assert sorted(set(re.findall(r">(m\d+@\w+\.org)</a>", html))) == [
+        "m10@one.org", "m10@two.org", "m11@one.org",
+    ]  # fmt: skip
+    html = client.get("/identities/quotas?q=@two").text
+    found = set(re.findall(r">(m\d+@\w+\.org)</a>", html))
+    assert found and all(a.endswith("@two.org") for a in found)
+    assert not re.findall(r">(m\d+@\w+\.org)</a>", client.get("/identities/quotas?q=0@").text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -164,8 +165,8 @@ def fill(n_domains: int, n_mailboxes: int, n_aliases: int) -> None:
     db.session.commit()
 
 
-def timed(client, engine, url: str, runs: int) -> tuple[float, float, int, int]:
-    """(p50 ms, p95 ms, SQL statements, status) of GET *url* over *runs* runs."""
+def timed(client, engine, url: str, runs: int) -> tuple[float, float, float, int, int]:
+    """(p50 ms, p95 ms, CPU ms per request, SQL statements, status) of GET *url*."""
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -173,6 +174,7 @@ def timed(client, engine, url: str, runs: int) -> tuple[float, float, int, int]:
 
     client.get(url)  # warm caches (templates, SQLite pages)
     times = []
+    cpu = time.process_time()
     for _ in range(runs):
         statements.clear()
         event.listen(engine, "before_cursor_execute", count)
@@ -180,9 +182,17 @@ def timed(client, engine, url: str, runs: int) -> tuple[float, float, int, int]:
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
         event.remove(engine, "before_cursor_execute", count)
+    cpu = (time.process_time() - cpu) * 1000 / runs
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return statistics.median(times), p95, len(statements), response.status_code
+    return statistics.median(times), p95, cpu, len(statements), response.status_code
+
+
+def next_link(client, url: str) -> str:
+    """The URL of the Next link on the page at *url* (what a user walking the list clicks)."""
+    html = client.get(url).get_data(as_text=True)
+    found = re.search(r'rel="next" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else url
 
 
 def main() -> None:
@@ -226,21 +236,29 @@ def main() -> None:
     per_page = 30
     deep = max(1, total // per_page // 2)
     probe = args.mailboxes // 2
+    walked = next_link(client, f"/identities/?page={deep - 1}")
+    third = f"d{args.domains // 3}"
     pages = [
         ("identities first page", "/identities/"),
-        (f"identities deep page ({deep})", f"/identities/?page={deep}"),
+        (f"identities deep page {deep} (Next link)", walked),
+        (f"identities deep page {deep} (?page=, OFFSET)", f"/identities/?page={deep}"),
+        ("identities last page (Last link)", "/identities/?last=1"),
         (f"identities search 'u{probe}@'", f"/identities/?q=u{probe}@"),
-        ("identities search domain", f"/identities/?q=d{args.domains // 3}.example"),
+        (f"identities search '{third}.example'", f"/identities/?q={third}.example"),
+        (f"identities search '@{third}.'", f"/identities/?q=@{third}."),
         ("quotas first page", "/identities/quotas"),
-    ]
+        (f"quotas search 'u{probe}@'", f"/identities/quotas?q=u{probe}@"),
+    ]  # fmt: skip
     if "domains.index" in app.view_functions:
         pages.append(("domains first page", "/domains/"))
     else:
         print("domains list: skipped (no domains blueprint in this tree)")
-    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} status")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} status")
     for label, path in pages:
-        p50, p95, queries, status = timed(client, engine, path, args.runs)
-        print(f"{label:40} {p50:8.1f} {p95:8.1f} {queries:4d} {status}")
+        p50, p95, cpu, queries, status = timed(client, engine, path, args.runs)
+        print(f"{label:44} {p50:8.1f} {p95:8.1f} {cpu:7.1f} {queries:4d} {status}")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

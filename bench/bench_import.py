@@ -46,9 +46,10 @@ def write_files(folder: str, accounts: int) -> tuple[str, str]:
     return domains, identities
 
 
-def flask(env: dict, *args: str) -> subprocess.CompletedProcess:
-    """Run a `flask` command of the app with *env*."""
-    command = [sys.executable, "-m", "flask", "--app", "app", *args]
+def flask(env: dict, *args: str, profile: str = "") -> subprocess.CompletedProcess:
+    """Run a `flask` command of the app with *env* (under cProfile into *profile* if given)."""
+    runner = ["-m", "cProfile", "-o", profile] if profile else []
+    command = [sys.executable, *runner, "-m", "flask", "--app", "app", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
 
 
@@ -62,6 +63,7 @@ def main() -> int:
         help="comma-separated plugin names ('' = none; default: the config's)",
     )
     parser.add_argument("--row-by-row", action="store_true", help="disable the batched path")
+    parser.add_argument("--profile", default="", help="write a cProfile dump of the import here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ, MODOBOA_DATABASE_URL=f"sqlite:///{folder}/bench.db",
@@ -84,7 +86,8 @@ def main() -> int:
         extra = ["--row-by-row"] if args.row_by_row else []
         started = time.perf_counter()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = flask(env, "import", *extra, identities)
+        profile = os.path.abspath(args.profile) if args.profile else ""
+        done = flask(env, "import", *extra, identities, profile=profile)
         elapsed = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime

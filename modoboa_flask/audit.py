@@ -34,6 +34,12 @@ def channel() -> str:
 
 def diff(before: dict, after: dict) -> dict:
     """Changed fields as {field: [old, new]}, never a secret's value."""
+    if not before:  # a creation (the batched import audits thousands at a time)
+        return {
+            key: ["***", "***"] if key in SECRET_FIELDS else [None, _plain(value)]
+            for key, value in sorted(after.items())
+            if value is not None
+        }
     changes = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)

@@ -36,11 +36,16 @@ def load_session_user(key: str) -> User | None:
     """Return the active user of session *key*, or None when it was ended."""
     if not key:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key)))
-    if row is None:
+    # One round trip for the session row and its user (this runs on every request).
+    found = db.session.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == _digest(key))
+    ).first()
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    row, user = found
+    if not user.is_active:
         return None
     now = utcnow()
     if now - row.last_seen > _TOUCH_EVERY:

@@ -17,7 +17,11 @@ def _signal(name: str, doc: str):
 
 # --- accounts -----------------------------------------------------------------------------
 account_auto_created = _signal("AccountAutoCreated", "kwargs: account. Return ignored.")
-account_created = _signal("AccountCreated", "kwargs: account, creator. Return ignored.")
+account_created = _signal(
+    "AccountCreated",
+    "kwargs: account, creator. Return ignored. Receivers marked @accepts_batch('account') "
+    "may get a list of accounts in one call (the batched CSV import).",
+)
 account_deleted = _signal(
     "AccountDeleted",
     "kwargs: account, byuser, keep_mb_dir. Sent before the delete. Return ignored.",
@@ -139,7 +143,9 @@ mailbox_alias_deleted = _signal(
     "MailboxAliasDeleted", "kwargs: mailbox_alias (one, or a list). Sent before the delete."
 )
 use_external_recipients = _signal(
-    "UseExternalRecipients", "kwargs: recipient (address). Return [True] to store it as external."
+    "UseExternalRecipients",
+    "kwargs: recipient (address), domain (its Domain when the sender has it loaded, else "
+    "absent). Return [True] to store it as external.",
 )
 
 # --- import, export, limits ---------------------------------------------------------------
@@ -199,6 +205,34 @@ def send(signal, **kwargs) -> list:
 def collect(signal, **kwargs) -> list:
     """Send *signal* from the current app and flatten the lists receivers return."""
     return [item for _receiver, items in send(signal, **kwargs) for item in items or ()]
+
+
+def accepts_batch(kwarg: str):
+    """Mark a receiver that also takes a list of objects in *kwarg* (see send_each)."""
+
+    def mark(receiver):
+        receiver.batch_kwarg = kwarg
+        return receiver
+
+    return mark
+
+
+def send_each(signal, kwarg: str, objects: list, **kwargs) -> None:
+    """Send *signal* once per object of *objects* (passed as *kwarg*), for bulk writers.
+
+    A receiver marked ``@accepts_batch(kwarg)`` is called once with the whole list instead
+    (e.g. the limits plugin inserts every new account's limit rows in one statement). Each
+    receiver sees every object; the order is receiver by receiver, not object by object.
+    """
+    if not objects:
+        return
+    app = current_app._get_current_object()
+    for receiver in list(signal.receivers_for(app)):
+        if getattr(receiver, "batch_kwarg", None) == kwarg:
+            receiver(app, **{kwarg: list(objects)}, **kwargs)
+        else:
+            for obj in objects:
+                receiver(app, **{kwarg: obj}, **kwargs)
 
 
 def all_signals() -> dict:

@@ -96,3 +96,29 @@ def test_menu_hooks_add_entries(app, login):
     assert "Extra thing" in html
     with app.app_context():
         assert db.session.scalar(select(User).where(User.username == "admin"))
+
+
+def test_send_each_gives_batch_receivers_one_list_and_others_each_object(app):
+    calls = []
+
+    @signals.accepts_batch("account")
+    def batch(sender, account, creator, **kw):
+        calls.append(("batch", account, creator))
+
+    def plain(sender, account, creator, **kw):
+        calls.append(("plain", account, creator))
+
+    signals.account_created.connect(batch, sender=app)
+    signals.account_created.connect(plain, sender=app)
+    try:
+        with app.app_context():
+            signals.send_each(signals.account_created, "account", ["a", "b"], creator="me")
+            signals.send_each(signals.account_created, "account", [], creator="me")
+    finally:
+        signals.account_created.disconnect(batch, sender=app)
+        signals.account_created.disconnect(plain, sender=app)
+    assert sorted(calls) == [
+        ("batch", ["a", "b"], "me"),
+        ("plain", "a", "me"),
+        ("plain", "b", "me"),
+    ]

@@ -15,11 +15,15 @@ def init_app(app):
     """Expose can(), menus and vendored asset URLs to every template."""
     static = app.static_folder
 
+    found: dict[str, str] = {}
+
     def vendor(pattern: str) -> str:
-        matches = sorted(glob.glob(os.path.join(static, "vendor", pattern)))
-        if not matches:
-            return ""
-        return url_for("static", filename=os.path.relpath(matches[-1], static))
+        # The vendored files only change with a deployment: glob once per pattern (each page
+        # render asked the filesystem three times), except in debug mode.
+        if pattern not in found or app.debug:
+            matches = sorted(glob.glob(os.path.join(static, "vendor", pattern)))
+            found[pattern] = os.path.relpath(matches[-1], static) if matches else ""
+        return url_for("static", filename=found[pattern]) if found[pattern] else ""
 
     app.jinja_env.globals.update(
         can=lambda perm: has_perm(current_user, perm),

@@ -208,7 +208,8 @@ class AccountBatch(BaseBatch):
 
     def _check_one(self, row, username, taken, domains, mailboxes, seen, number, fields):
         ctx = self.ctx
-        username = handlers.simple_user_address(row)  # raises the same message again
+        if not username:
+            username = handlers.simple_user_address(row)  # raises the same message again
         if username.lower() in seen:
             raise handlers.duplicate("account", username)
         handlers.existing(ctx, "account", username, taken.get(username.lower()), User)

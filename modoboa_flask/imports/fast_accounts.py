@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import select
-
 from .. import audit, signals
 from ..extensions import db
 from ..models import SIMPLEUSERS, Alias, AliasRecipient, Mailbox, Quota, User, utcnow
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
 
 
 def _user_values(actor, item, now) -> dict:
@@ -51,13 +49,13 @@ def insert_accounts(ctx, clean: list[dict]) -> None:
          "internal": True, "description": "", "expire_at": None, "creation": now,
          "last_modification": now}
         for item in clean
-    ], Alias.address, addresses, Alias.internal.is_(True))  # fmt: skip
+    ], Alias.address, addresses, internal=True)  # fmt: skip
     insert_rows(AliasRecipient, [
         {"address": item["username"], "alias_id": alias_id, "r_mailbox_id": mailbox_id,
          "r_alias_id": None}
         for item, alias_id, mailbox_id in zip(clean, alias_ids, mailbox_ids, strict=True)
     ])  # fmt: skip
-    have = set(db.session.scalars(select(Quota.username).where(Quota.username.in_(addresses))))
+    have = {row[0] for row in select_in(Quota, ("username",), "username", addresses)}
     insert_rows(Quota, [
         {"username": address, "bytes": 0, "messages": 0}
         for address in addresses if address not in have
@@ -74,7 +72,11 @@ def insert_accounts(ctx, clean: list[dict]) -> None:
 
 
 def _events(actor, clean, user_ids, mailbox_ids) -> None:
-    """MailboxCreated, AccountCreated, AccountImported per account, when someone listens."""
+    """MailboxCreated, AccountCreated, AccountImported per account, when someone listens.
+
+    AccountCreated goes through `signals.send_each`: receivers that accept a batch (the
+    limits plugin) get one call for the whole batch, the others one call per account.
+    """
     want_mailbox = listened(signals.mailbox_created)
     want_account = listened(signals.account_created)
     want_imported = listened(signals.account_imported)
@@ -84,12 +86,14 @@ def _events(actor, clean, user_ids, mailbox_ids) -> None:
     accounts = load(User, user_ids) if (want_account or want_imported) else {}
     # Receivers' rows (e.g. limit rows) are flushed once for the batch, not once per query.
     with db.session.no_autoflush:
-        for item, user_id, mailbox_id in zip(clean, user_ids, mailbox_ids, strict=True):
-            if want_mailbox:
+        if want_mailbox:
+            for mailbox_id in mailbox_ids:
                 signals.send(signals.mailbox_created, user=actor, mailbox=mailboxes[mailbox_id])
-            if want_account:
-                signals.send(signals.account_created, account=accounts[user_id], creator=actor)
-            if want_imported:
+        if want_account:
+            created = [accounts[user_id] for user_id in user_ids]
+            signals.send_each(signals.account_created, "account", created, creator=actor)
+        if want_imported:
+            for item, user_id in zip(clean, user_ids, strict=True):
                 signals.send(signals.account_imported, user=actor, account=accounts[user_id],
                              row=item["row"].extra)  # fmt: skip
     db.session.flush()

@@ -9,7 +9,7 @@ from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, AliasRecipient, Mailbox, utcnow
 from . import handlers
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load
+from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
 from .fast import BaseBatch, Doubtful
 
 
@@ -36,13 +36,8 @@ class AliasBatch(BaseBatch):
     def check(self, todo) -> int | None:
         """Judge *todo* in order; return the index of the first doubtful row (or None)."""
         addresses = [_address(row) for _n, _f, row in todo]
-        taken = dict(
-            db.session.execute(
-                select(Alias.address, Alias.id).where(
-                    Alias.address.in_([a for a in addresses if a]), Alias.internal.is_(False)
-                )
-            ).all()
-        )
+        wanted = [a for a in addresses if a]
+        taken = dict(select_in(Alias, ("address", "id"), "address", wanted, internal=False))
         cleaned = [_recipients(row) for _n, _f, row in todo]
         recipients = {r for rcpts in cleaned if rcpts for r in rcpts}
         names = {a.rpartition("@")[2] for a in addresses if a}
@@ -52,8 +47,8 @@ class AliasBatch(BaseBatch):
         self.batch_aliases: dict[str, int] = {}  # address -> index in self.clean
         for index, (number, fields, row) in enumerate(todo):
             try:
-                self._check_one(fields[0].lower(), row, cleaned[index], taken, domains, number,
-                                fields)  # fmt: skip
+                self._check_one(fields[0].lower(), row, addresses[index], cleaned[index], taken,
+                                domains, number, fields)  # fmt: skip
             except Doubtful:
                 return index
             except ServiceError as exc:
@@ -74,13 +69,13 @@ class AliasBatch(BaseBatch):
         for value in recipients:
             local, _, domain = value.rpartition("@")
             wanted |= {f"{local}@{domain}", f"{local.split('+', 1)[0]}@{domain}"}
-        stmt = select(Alias.address, Alias.id).where(
-            Alias.address.in_(wanted), Alias.internal.is_(False)
+        self.aliases = dict(
+            select_in(Alias, ("address", "id"), "address", sorted(wanted), internal=False)
         )
-        self.aliases = dict(db.session.execute(stmt).all()) if wanted else {}
 
-    def _check_one(self, kind, row, recipients, taken, domains, number, fields) -> None:
-        address = handlers.normalize_address(row[0], catchall=True)
+    def _check_one(self, kind, row, address, recipients, taken, domains, number, fields):
+        if not address:
+            address = handlers.normalize_address(row[0], catchall=True)  # raises its message
         if address in self.batch_aliases:
             raise handlers.duplicate(kind, address)
         handlers.existing(self.ctx, kind, address, taken.get(address), Alias)
@@ -105,7 +100,7 @@ class AliasBatch(BaseBatch):
             local, _, domain_name = rcpt.rpartition("@")
             domain = domains.get(domain_name)
             external = domain is None or any(
-                signals.collect(signals.use_external_recipients, recipient=rcpt)
+                signals.collect(signals.use_external_recipients, recipient=rcpt, domain=domain)
             )
             if external:
                 entry, target = {"address": rcpt}, ("external", rcpt)
@@ -141,7 +136,7 @@ class AliasBatch(BaseBatch):
              "enabled": bool(item["enabled"]), "internal": False, "description": "",
              "expire_at": None, "creation": now, "last_modification": now}
             for item in self.clean
-        ], Alias.address, addresses, Alias.internal.is_(False))  # fmt: skip
+        ], Alias.address, addresses, internal=False)  # fmt: skip
         insert_rows(AliasRecipient, [
             {"address": entry["address"], "alias_id": alias_id,
              "r_mailbox_id": entry.get("mailbox"),

@@ -4,7 +4,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from modoboa_flask.extensions import db
-from modoboa_flask.models import Alias, AliasRecipient, Domain, Log, Mailbox, Quota, User
+from modoboa_flask.models import (
+    Alias,
+    AliasRecipient,
+    Domain,
+    Log,
+    Mailbox,
+    Quota,
+    User,
+    UserObjectLimit,
+)
 from tests import factories
 from tests.conftest import fresh_app
 
@@ -88,14 +97,23 @@ def _dump(app):
             select(Log.message, Log.action, Log.object_type, Log.object_repr, Log.changes,
                    Log.username, Log.level).order_by(Log.id)
         ).all()  # fmt: skip
-        return [list(map(tuple, rows)) for rows in (users, mailboxes, recipients)] + [
+        limits = db.session.execute(
+            select(User.username, UserObjectLimit.name, UserObjectLimit.max_value)
+            .join(User, User.id == UserObjectLimit.user_id)
+            .order_by(User.username, UserObjectLimit.name)
+        ).all()  # fmt: skip
+        return [list(map(tuple, rows)) for rows in (users, mailboxes, recipients, limits)] + [
             list(quotas),
             [tuple(r) for r in logs],
         ]
 
 
-def _import(fast, batch_size=3, as_domain_admin=False):
-    app = fresh_app(PLUGINS=["modoboa_flask.plugins.relaydomains"])
+RELAY = ["modoboa_flask.plugins.relaydomains"]
+DEFAULT_PLUGINS = ["modoboa_flask.plugins.limits", *RELAY]
+
+
+def _import(fast, batch_size=3, as_domain_admin=False, plugins=RELAY):
+    app = fresh_app(PLUGINS=plugins)
     admin_id = _setup(app)
     actor = admin_id if as_domain_admin else None
     report = run(app, ROWS, actor, fast=fast, batch_size=batch_size, continue_on_error=True)
@@ -103,10 +121,10 @@ def _import(fast, batch_size=3, as_domain_admin=False):
     return lines, _dump(app)
 
 
-def _same(as_domain_admin):
-    slow_lines, slow_db = _import(fast=False, as_domain_admin=as_domain_admin)
+def _same(as_domain_admin, plugins=RELAY):
+    slow_lines, slow_db = _import(fast=False, as_domain_admin=as_domain_admin, plugins=plugins)
     for size in (2, 1000):
-        fast_lines, fast_db = _import(True, size, as_domain_admin)
+        fast_lines, fast_db = _import(True, size, as_domain_admin, plugins)
         assert fast_lines == slow_lines
         for fast_rows, slow_rows in zip(fast_db, slow_db, strict=True):
             assert fast_rows == slow_rows
@@ -131,3 +149,17 @@ def test_batched_and_row_by_row_agree_for_a_domain_admin():
     assert _created(lines) == [1, 2, 4, 8, 12, 13, 22, 24]
     assert lines[7] == ("error", "You don't have access to this domain")
     assert lines[23][0] == "error" and "pool" in lines[23][1]
+
+
+def test_batched_and_row_by_row_agree_with_the_default_plugins():
+    """Limits + relay domains: the limits receiver takes a whole batch, same limit rows."""
+    lines = _same(as_domain_admin=False, plugins=DEFAULT_PLUGINS)
+    assert _created(lines) == [1, 2, 4, 7, 8, 9, 12, 13, 18, 21, 22, 23, 24, 25]
+    app = fresh_app(PLUGINS=DEFAULT_PLUGINS)
+    _setup(app)
+    run(app, ROWS, fast=True, batch_size=1000, continue_on_error=True)
+    with app.app_context():
+        owners = select(UserObjectLimit.user_id).join(User, User.id == UserObjectLimit.user_id)
+        with_rows = set(db.session.scalars(owners.where(User.username.like("%@%.org"))))
+        created = set(db.session.scalars(select(User.id).where(User.username.like("%@%.org"))))
+    assert created and with_rows == created  # every imported account has its limit rows

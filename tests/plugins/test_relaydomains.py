@@ -233,6 +233,11 @@ def test_relay_events_follow_domain_events(rapp):
         relay.type = "relaydomain"
         db.session.commit()
         assert signals.collect(signals.use_external_recipients, recipient="x@R.test") == [True]
+        # A sender holding the Domain passes it: its type decides, without a query.
+        loaded = Domain(name="unsaved.test", type="relaydomain")
+        found = signals.collect(signals.use_external_recipients, recipient="x@unsaved.test",
+                                domain=loaded)  # fmt: skip
+        assert found == [True]
 
 
 def test_extra_relay_domain_form_and_fill_instances_are_sent(rapp):

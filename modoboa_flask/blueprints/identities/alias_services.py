@@ -33,7 +33,7 @@ def _resolve(alias: Alias, address: str) -> AliasRecipient:
     local, domain_name = split(address)
     domain = find_domain(domain_name)
     external = domain is None or any(
-        signals.collect(signals.use_external_recipients, recipient=address)
+        signals.collect(signals.use_external_recipients, recipient=address, domain=domain)
     )
     if external:
         return AliasRecipient(address=address)

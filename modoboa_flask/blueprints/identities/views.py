@@ -7,7 +7,9 @@ from ...htmx import render_page_or_fragment
 from ...models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
 from ...permissions import ROLE_LABELS, require
 from . import bp
-from .listing import KINDS, identities_page, list_filters, quotas_page
+from .keyset import filters, page_links
+from .listing import KINDS, identities_page, list_filters
+from .quotas import quotas_page
 
 ROLE_FILTERS = [(r, ROLE_LABELS[r]) for r in (SUPERADMINS, RESELLERS, DOMAINADMINS, SIMPLEUSERS)]
 
@@ -29,12 +31,21 @@ def service_error(exc, template="errors/_fragment.html"):
 def index():
     """List accounts and aliases, searched, filtered and sorted by the query string."""
     args = {**list_filters(request.args), "sort": request.args.get("sort", "name")}
-    rows = identities_page(current_user, page=_int_arg("page", 1), **args)
+    rows = identities_page(
+        current_user,
+        page=_int_arg("page", 1),
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+        last=request.args.get("last") == "1",
+        **args,
+    )
     return render_page_or_fragment(
         "identities/index.html",
         "identities/_table.html",
         rows=rows,
         args=args,
+        query=filters(request.args.to_dict()),
+        links=page_links(rows, "identities.index", request.args.to_dict()),
         kinds=KINDS,
         roles=ROLE_FILTERS,
     )

@@ -12,8 +12,9 @@ def on_can_create_object(sender, *, context, object_type, count=1, **extra):
     services.check(context, object_type, count)
 
 
+@signals.accepts_batch("account")
 def on_account_created(sender, *, account, creator=None, **extra):
-    """Create the new account's limit rows."""
+    """Create the new account's (or a list of new accounts') limit rows."""
     services.create_user_limits(account, creator)
 
 

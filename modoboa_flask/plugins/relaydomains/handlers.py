@@ -108,14 +108,16 @@ def domain_alias_deleted(app, domain_alias=None, **kw):
         signals.send(signals.relay_domain_alias_deleted, rdomain_alias=alias)
 
 
-def use_external_recipients(app, recipient=None, **kw):
+def use_external_recipients(app, recipient=None, domain=None, **kw):
     """Recipients of relay domains without a local mailbox live elsewhere: external."""
     local, _, domain_name = (recipient or "").lower().rpartition("@")
-    domain = db.session.execute(
-        select(Domain.id, Domain.type).where(Domain.name == domain_name)
-    ).first()
+    if domain is None:  # senders that loaded the domain pass it: no query per recipient
+        domain = db.session.execute(
+            select(Domain.id, Domain.type).where(Domain.name == domain_name)
+        ).first()
     if domain is None or domain.type != services.RELAY_TYPE:
         return []
+    # Split domains: a relay domain may hold some local mailboxes.
     local_mailbox = select(Mailbox.id).where(
         Mailbox.domain_id == domain.id, Mailbox.address == local.split("+", 1)[0]
     )

@@ -70,8 +70,12 @@ def _ids(stmt: Select, model) -> list[int]:
     return list(db.session.scalars(stmt.with_only_columns(model.id)))
 
 
-def domain_rows(user, stmt: Select | None = None) -> Iterator[list]:
-    """Rows of the domains *stmt* selects (default: every domain *user* sees, by name)."""
+def domain_rows(user, stmt: Select | None = None, layout: str = "2") -> Iterator[list]:
+    """Rows of the domains *stmt* selects (default: every domain *user* sees, by name).
+
+    *layout* "2" writes Modoboa 2.x domain rows (with the default mailbox quota); "1.6"
+    writes `domain;name;quota;enabled`, which Modoboa 1.6 reads (its 4th field is "enabled").
+    """
     stmt = stmt if stmt is not None else visible_domains(user).order_by(Domain.name)
     for chunk in _chunks(_ids(stmt, Domain)):
         domains = {d.id: d for d in db.session.scalars(select(Domain).where(Domain.id.in_(chunk)))}
@@ -93,6 +97,8 @@ def domain_rows(user, stmt: Select | None = None) -> Iterator[list]:
                 relay, service = relays[domain_id]
                 yield ["relaydomain", domain.name, relay.target_host, relay.target_port,
                        service, domain.enabled, relay.verify_recipients]  # fmt: skip
+            elif layout == "1.6":
+                yield ["domain", domain.name, domain.quota, domain.enabled]
             else:
                 yield ["domain", domain.name, domain.quota, domain.default_mailbox_quota,
                        domain.enabled]  # fmt: skip

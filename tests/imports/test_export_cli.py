@@ -105,3 +105,20 @@ def test_cli_flags(app, runner, tmp_path):
     assert missing.exit_code == 2 and "does not exist" in missing.output
     piped = runner.invoke(args=["export", "--sepchar", "|", "domains"]).stdout_bytes
     assert piped.startswith(b"domain|a.org|0|0|False\r\n")
+
+
+def test_export_in_modoboa_16_layout_imports_back(app, runner, tmp_path):
+    assert run(app, DOMAINS).committed
+    result = runner.invoke(args=["export", "--layout", "1.6", "domains"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout_bytes.decode()
+    # Modoboa 1.6 reads the 4th field as "enabled": no default mailbox quota there.
+    assert text == (
+        "domain;a.org;0;False\r\ndomain;b.org;100;True\r\ndomainalias;alias-b.org;b.org;False\r\n"
+    )
+    _wipe(app)
+    imported = runner.invoke(args=["import", _write(tmp_path, "d16.csv", text)])
+    assert imported.exit_code == 0, imported.output
+    with app.app_context():
+        b = db.session.scalar(select(Domain).where(Domain.name == "b.org"))
+        assert (b.quota, b.enabled) == (100, True)

@@ -69,12 +69,14 @@ def import_command(sepchar, continue_on_error, crypt_password, dry_run, row_by_r
 @bp.cli.command("export")
 @click.option("--sepchar", default=";", show_default=True, callback=_sepchar,
               help="Field separator.")  # fmt: skip
+@click.option("--layout", type=click.Choice(["2", "1.6"]), default="2", show_default=True,
+              help="Modoboa version of the domain rows (1.6: no default mailbox quota).")  # fmt: skip
 @click.argument("kind", type=click.Choice(["domains", "identities"]))
-def export_command(sepchar, kind):
+def export_command(sepchar, layout, kind):
     """Write every domain (with its aliases) or every identity as CSV to standard output."""
     actor = act_as_superuser()
     record_export(kind)
-    rows = domain_rows(actor) if kind == "domains" else identity_rows(actor)
+    rows = domain_rows(actor, layout=layout) if kind == "domains" else identity_rows(actor)
     out = sys.stdout.buffer  # bytes: the \r\n line ends reach the file as they are
     for line in csv_lines(rows, sepchar):
         out.write(line.encode())

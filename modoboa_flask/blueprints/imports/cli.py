@@ -70,7 +70,7 @@ def import_command(sepchar, continue_on_error, crypt_password, dry_run, row_by_r
 @click.option("--sepchar", default=";", show_default=True, callback=_sepchar,
               help="Field separator.")  # fmt: skip
 @click.option("--layout", type=click.Choice(["2", "1.6"]), default="2", show_default=True,
-              help="Modoboa version of the domain rows (1.6: no default mailbox quota).")  # fmt: skip
+              help="Modoboa version of the domain rows (1.6: no mailbox quota).")  # fmt: skip
 @click.argument("kind", type=click.Choice(["domains", "identities"]))
 def export_command(sepchar, layout, kind):
     """Write every domain (with its aliases) or every identity as CSV to standard output."""

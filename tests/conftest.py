@@ -38,10 +38,9 @@ def _worker_database():
         yield
         return
     parsed = make_url(DATABASE_URL)
-    server = create_engine(
-        parsed.set(database="postgres" if parsed.get_backend_name() == "postgresql" else None),
-        isolation_level="AUTOCOMMIT",
-    )
+    # URL.set() ignores None: _replace really drops the database for MySQL.
+    admin_db = "postgres" if parsed.get_backend_name() == "postgresql" else None
+    server = create_engine(parsed._replace(database=admin_db), isolation_level="AUTOCOMMIT")
     force = " WITH (FORCE)" if parsed.get_backend_name() == "postgresql" else ""
     with server.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {parsed.database}{force}"))

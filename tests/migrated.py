@@ -19,7 +19,7 @@ from tests.conftest import DATABASE_URL, make_app
 def _server_url(url):
     """Same server, administrative database (to CREATE/DROP the throw-away one)."""
     admin_db = "postgres" if url.get_backend_name() == "postgresql" else None
-    return url.set(database=admin_db)
+    return url._replace(database=admin_db)  # URL.set() would ignore None
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ externals). test2.com (unlimited): admin@test2.com, user@test2.com. A reseller o
 res.com with user@res.com. Every object is owned by the default super admin `admin`.
 """
 
+import pytest
 from sqlalchemy import select
 
 from modoboa_flask.extensions import db
@@ -58,3 +59,27 @@ def alias(address: str) -> Alias | None:
     return db.session.scalar(
         select(Alias).where(Alias.address == address, Alias.internal.is_(False))
     )
+
+
+NEW_USER = {
+    "general-username": "tester@test.com",
+    "general-first_name": "Tester",
+    "general-last_name": "Toto",
+    "general-password": "Toto12345",
+    "general-password2": "Toto12345",
+    "general-is_active": "y",
+    "general-role": "SimpleUsers",
+    "mail-use_domain_quota": "y",
+}
+
+
+@pytest.fixture
+def world(app):
+    """The populated identities world; returns the ids by name."""
+    with app.app_context():
+        return populate()
+
+
+def self_alias(address: str) -> Alias | None:
+    """The internal self-alias of a mailbox address."""
+    return db.session.scalar(select(Alias).where(Alias.address == address, Alias.internal))

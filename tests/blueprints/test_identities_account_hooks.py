@@ -8,7 +8,6 @@ from modoboa_flask.blueprints.identities import services
 from modoboa_flask.exceptions import NotFound
 from modoboa_flask.extensions import db
 from modoboa_flask.models import (
-    Alias,
     AliasRecipient,
     Domain,
     Log,
@@ -21,26 +20,11 @@ from modoboa_flask.models import (
 from modoboa_flask.sessions import open_session
 from tests.blueprints.identities_world import alias, populate, user
 
-NEW_USER = {
-    "general-username": "tester@test.com",
-    "general-first_name": "Tester",
-    "general-last_name": "Toto",
-    "general-password": "Toto12345",
-    "general-password2": "Toto12345",
-    "general-is_active": "y",
-    "general-role": "SimpleUsers",
-    "mail-use_domain_quota": "y",
-}
-
 
 @pytest.fixture
 def world(app):
     with app.app_context():
         return populate()
-
-
-def _self_alias(address):
-    return db.session.scalar(select(Alias).where(Alias.address == address, Alias.internal))
 
 
 def test_rename_updates_recipients_and_sender_rows(app, world):

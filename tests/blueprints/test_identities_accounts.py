@@ -8,7 +8,6 @@ from modoboa_flask.blueprints.identities import services
 from modoboa_flask.exceptions import BadRequest, Conflict, PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import (
-    Alias,
     DomainAdmin,
     MailboxOperation,
     Quota,
@@ -16,28 +15,13 @@ from modoboa_flask.models import (
 )
 from modoboa_flask.passwords import verify_password
 from tests import factories
-from tests.blueprints.identities_world import alias, populate, user
-
-NEW_USER = {
-    "general-username": "tester@test.com",
-    "general-first_name": "Tester",
-    "general-last_name": "Toto",
-    "general-password": "Toto12345",
-    "general-password2": "Toto12345",
-    "general-is_active": "y",
-    "general-role": "SimpleUsers",
-    "mail-use_domain_quota": "y",
-}
+from tests.blueprints.identities_world import NEW_USER, alias, populate, self_alias, user
 
 
 @pytest.fixture
 def world(app):
     with app.app_context():
         return populate()
-
-
-def _self_alias(address):
-    return db.session.scalar(select(Alias).where(Alias.address == address, Alias.internal))
 
 
 def test_crud_through_the_ui(app, login, world):
@@ -50,7 +34,7 @@ def test_crud_through_the_ui(app, login, world):
         assert verify_password("Toto12345", account.password)
         assert account.mailbox.quota == 10 and account.mailbox.use_domain_quota
         assert db.session.get(Quota, "tester@test.com") is not None
-        assert _self_alias("tester@test.com").recipients[0].r_mailbox_id == account.mailbox.id
+        assert self_alias("tester@test.com").recipients[0].r_mailbox_id == account.mailbox.id
         assert account.owner_id == world["superadmin"]
         account_id = account.id
         params.set("admin.handle_mailboxes", "true")
@@ -71,14 +55,14 @@ def test_crud_through_the_ui(app, login, world):
         assert db.session.get(Quota, "tester2@test.com") and not db.session.get(
             Quota, "tester@test.com"
         )
-        assert _self_alias("tester2@test.com") and not _self_alias("tester@test.com")
+        assert self_alias("tester2@test.com") and not self_alias("tester@test.com")
         op = db.session.scalar(select(MailboxOperation).where(MailboxOperation.type == "rename"))
         assert op.argument.endswith("test.com/tester") and op.mailbox_id == account.mailbox.id
     response = client.post(f"/identities/accounts/{account_id}/delete", data={"keepdir": ""})
     assert response.status_code == 303
     with app.app_context():
         assert db.session.get(User, account_id) is None
-        assert _self_alias("tester2@test.com") is None
+        assert self_alias("tester2@test.com") is None
         assert db.session.get(Quota, "tester2@test.com") is None
         assert db.session.scalar(select(MailboxOperation).where(MailboxOperation.type == "delete"))
 

@@ -139,15 +139,18 @@ dict {{
 }}"""
 
 
-def write_private(path: str, text: str) -> None:
-    """Write a config file for root and group dovecot only (it may hold a database password)."""
+def write_private(path: str, text: str, group: str = "dovecot") -> None:
+    """Write a config file for root and *group* only (it may hold a database password).
+
+    The reading daemon (Dovecot's dict process, Postfix's map lookups) runs unprivileged and
+    reads through its group; without such a group on this machine, root-only is still correct.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
     os.chmod(path, 0o640)
     if os.geteuid() == 0:
         try:
-            # The dict process runs as user dovecot and reads its file after dropping root.
-            os.chown(path, 0, grp.getgrnam("dovecot").gr_gid)
+            os.chown(path, 0, grp.getgrnam(group).gr_gid)
         except KeyError:
             pass

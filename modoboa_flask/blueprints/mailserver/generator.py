@@ -8,13 +8,13 @@ so credentials set for Postfix survive upgrades (unless --force-overwrite or --d
 
 from __future__ import annotations
 
-import grp
 import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .connection import MailDatabase
+from .dovecot import write_private
 from .postfix_maps import LMTP_TRANSPORT, PostfixMap, all_maps
 
 CHECKSUM_FILE = "modoboa-postfix-maps.chk"
@@ -73,19 +73,6 @@ def read_checksums(destdir: str) -> dict[str, tuple[str, str]]:
     return result
 
 
-def _write_private(path: str, text: str) -> None:
-    """Write a map file readable by root and group postfix only (it may hold a password)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o640)
-    if os.geteuid() == 0:
-        try:
-            os.chown(path, 0, grp.getgrnam("postfix").gr_gid)
-        except KeyError:
-            pass  # no postfix group on this machine: root-only is still correct
-
-
 def generate_postfix_maps(
     destdir: str,
     database: MailDatabase,
@@ -115,7 +102,7 @@ def generate_postfix_maps(
                 dbtype = known[0]
                 connection = {k: existing[k] for k in _CONNECTION_KEYS if k in existing}
         text = render_map(pmap, dbtype, connection, commandline)
-        _write_private(path, text)
+        write_private(path, text, group="postfix")
         checksums[pmap.filename] = (dbtype, _md5(text))
         report.written.append(pmap.filename)
     with open(os.path.join(destdir, CHECKSUM_FILE), "w") as fh:

@@ -2,97 +2,30 @@
 
 import pytest
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
-from modoboa_flask import params, signals, tabs
+from modoboa_flask import params, signals
 from modoboa_flask.accounts import set_role
 from modoboa_flask.exceptions import BadRequest, LimitReached, PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import (
-    Alias,
-    Domain,
     DomainAlias,
     DomainObjectLimit,
-    Log,
     Mailbox,
     User,
-    UserObjectLimit,
 )
 from modoboa_flask.permissions import assignable_roles
 from modoboa_flask.plugins.limits import LimitTemplate, services
 from tests import factories
-from tests.conftest import _reset_database, make_app
-
-LIMITS = "modoboa_flask.plugins.limits"
-USER_DEFAULTS = {
-    f"limits.deflt_user_{n}_limit": "2"
-    for n in ("domains", "domain_aliases", "mailboxes", "mailbox_aliases", "domain_admins")
-}
-DOMAIN_DEFAULTS = {f"limits.deflt_domain_{n}_limit": "2" for n in
-                   ("domain_aliases", "mailboxes", "mailbox_aliases", "domain_admins")}  # fmt: skip
-
-
-@pytest.fixture
-def app():
-    """The app with the limits plugin, admin limits 2 each, domain limits on at 2 each."""
-    defaults = {"core.rounds_number": 1000, "limits.enable_domain_limits": "yes"}
-    app = make_app(PLUGINS=[LIMITS], PARAMETER_DEFAULTS={**defaults, **USER_DEFAULTS,
-                                                          **DOMAIN_DEFAULTS})  # fmt: skip
-    with app.app_context():
-        _reset_database()
-        from modoboa_flask.accounts import load_initial_data
-
-        load_initial_data()
-    with app.test_request_context():  # FlaskForm tabs need a request
-        yield app
-        db.session.rollback()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def user(user_id) -> User:
-    return db.session.get(User, user_id)
-
-
-def superadmin() -> User:
-    """The super admin load_initial_data created (ids differ between databases)."""
-    return db.session.scalar(select(User).where(User.username == "admin"))
-
-
-def account(role="DomainAdmins", owner=None, creator=None) -> User:
-    """A new account announced with AccountCreated, as the identities services do."""
-    new = user(factories.make_user(role=role, owner_id=owner.id if owner else None))
-    signals.send(signals.account_created, account=new, creator=creator)
-    db.session.commit()
-    return new
-
-
-def domain(owner=None, admins=()) -> Domain:
-    new = db.session.get(
-        Domain,
-        factories.make_domain(owner_id=owner.id if owner else None, admins=[a.id for a in admins]),
-    )
-    signals.send(signals.domain_created, user=owner, domain=new)
-    db.session.commit()
-    return new
-
-
-def can_create(context, object_type, count=1):
-    signals.send(signals.can_create_object, context=context, object_type=object_type, count=count)
-
-
-def maximum(owner, name) -> int:
-    return db.session.scalar(
-        select(UserObjectLimit.max_value).where(
-            UserObjectLimit.user_id == owner.id, UserObjectLimit.name == name
-        )
-    )
-
-
-def public_alias(dom, local):
-    db.session.add(Alias(address=f"{local}@{dom.name}", domain_id=dom.id))
-    db.session.commit()
+from tests.conftest import make_app
+from tests.plugins.limits.world import (
+    account,
+    can_create,
+    domain,
+    maximum,
+    public_alias,
+    superadmin,
+    user,
+)
 
 
 # --- user limits --------------------------------------------------------------------------
@@ -288,77 +221,8 @@ def test_domain_limits(app):
 
 
 # --- Resources tabs -----------------------------------------------------------------------
-def _tab_ids(editor, target):
-    return [t.id for t in signals.collect(signals.extra_account_form, user=editor, account=target)]
 
 
-def test_account_tab_visibility(app):
-    boss = superadmin()
-    reseller = account("Resellers")
-    sub = account(owner=reseller, creator=reseller)
-    assert _tab_ids(boss, sub) == ["resources"]
-    assert _tab_ids(boss, reseller) == ["resources"]
-    assert _tab_ids(reseller, sub) == ["resources"]
-    assert _tab_ids(reseller, reseller) == []  # not on oneself
-    assert _tab_ids(sub, sub) == [] and _tab_ids(boss, account("SimpleUsers")) == []
-    params.set("limits.enable_admin_limits", "no")
-    assert _tab_ids(boss, sub) == []
-
-
-def test_account_tab_fields_bind_and_save(app):
-    reseller = account("Resellers")
-    sub = account(owner=reseller, creator=reseller)
-    (tab,) = signals.collect(signals.extra_account_form, user=reseller, account=sub)
-    form = tabs.bind(tab, reseller, sub)
-    names = [f.name for f in form if f.type == "StringField"]
-    assert names == ["resources-mailboxes", "resources-mailbox_aliases"]  # reseller-only hidden
-    (reseller_tab,) = signals.collect(
-        signals.extra_account_form, user=superadmin(), account=reseller
-    )
-    assert (
-        len([f for f in tabs.bind(reseller_tab, superadmin(), reseller) if f.type == "StringField"])
-        == 5
-    )
-    from flask import render_template
-
-    html = render_template(tab.template, form=form, tab=tab)
-    assert "0 / 0" in html and 'data-limit="mailboxes"' in html
-
-    data = MultiDict({"resources-mailboxes": "1", "resources-mailbox_aliases": "-2"})
-    form = tabs.bind(tab, reseller, sub, formdata=data)
-    assert not tabs.save_tab(tab, reseller, sub, form)
-    assert form["mailbox_aliases"].errors == ["Invalid limit"]
-    form = tabs.bind(tab, reseller, sub, formdata=MultiDict(
-        {"resources-mailboxes": "5", "resources-mailbox_aliases": "0"}))  # fmt: skip
-    assert not tabs.save_tab(tab, reseller, sub, form)
-    assert form["mailboxes"].errors == ["Not enough resources"]
-    form = tabs.bind(tab, reseller, sub, formdata=MultiDict(
-        {"resources-mailboxes": "1", "resources-mailbox_aliases": "2"}))  # fmt: skip
-    assert tabs.save_tab(tab, reseller, sub, form)
-    db.session.expire_all()
-    assert (maximum(sub, "mailboxes"), maximum(reseller, "mailboxes")) == (1, 1)
-    log = db.session.scalar(select(Log).where(Log.object_type == "User", Log.action == "modify"))
-    assert log.changes == {"limit.mailbox_aliases": [0, 2], "limit.mailboxes": [0, 1]}
-
-
-def test_domain_tab_sets_the_four_limits(app):
-    reseller = account("Resellers")
-    dom = domain(owner=reseller)
-    (tab,) = signals.collect(signals.extra_domain_form, user=reseller, domain=dom)
-    names = ("domain_aliases", "mailboxes", "mailbox_aliases", "domain_admins")
-    data = MultiDict({f"resources-{n}": "3" for n in names})
-    assert tabs.save_tab(tab, reseller, dom, tabs.bind(tab, reseller, dom, formdata=data))
-    rows = db.session.scalars(
-        select(DomainObjectLimit).where(DomainObjectLimit.domain_id == dom.id)
-    )
-    assert {r.max_value for r in rows} == {3}
-    admin = account()
-    assert signals.collect(signals.extra_domain_form, user=admin, domain=dom) == []
-    params.set("limits.enable_domain_limits", "no")
-    assert signals.collect(signals.extra_domain_form, user=reseller, domain=dom) == []
-
-
-# --- extension points and parameters ------------------------------------------------------
 def test_extra_limit_templates(app):
     def extra(sender, **kw):
         return [("relay_domains", "Relay domains", "How many relay domains"),

@@ -292,3 +292,23 @@ def test_pending_rename_defers_then_delivers_after_the_operations_run(mailserver
     )
     assert not old.exists()
     _delivered(mailserver, "moved@example.com", "moved@example.com")
+
+
+def test_the_include_drops_into_debians_stock_dovecot_conf(runner, tmp_path):
+    """Generated into a copy of /etc/dovecot/conf.d, doveconf reads it without a warning."""
+    require(lambda: Path("/etc/dovecot/conf.d/10-auth.conf").exists(), "Debian's /etc/dovecot")
+    etc = tmp_path / "dovecot"
+    shutil.copytree("/etc/dovecot", etc, symlinks=True)
+    conf = etc / "dovecot.conf"
+    conf.write_text(conf.read_text().replace("!include conf.d/", f"!include {etc}/conf.d/"))
+    result = runner.invoke(
+        args=["generate-dovecot-conf", "--destdir", str(etc / "conf.d"), "--uid", MAIL_UID,
+              "--dburl", "postgresql://dovecot:pw@127.0.0.1/modoboa"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    checked = run_checked(["doveconf", "-c", conf, "-n"])
+    assert checked.stderr == ""
+    shown = checked.stdout
+    assert "mail_location = maildir:~/Maildir" in shown
+    assert "unix_listener /var/spool/postfix/private/dovecot-lmtp {" in shown
+    assert "quota" in shown.split("protocol lmtp {")[1].split("}")[0]

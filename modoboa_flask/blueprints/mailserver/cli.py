@@ -8,11 +8,9 @@ import sys
 
 import click
 from flask import current_app
-from sqlalchemy import text
 
 from ... import params
 from ...exceptions import ServiceError
-from ...extensions import db
 from ...passwords import SCHEME_CHOICES
 from . import bp, dovecot, generator, mailboxops, postfix_conf
 from .connection import from_url
@@ -42,7 +40,7 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
         if print_master_cf:
             if print_main_cf:
                 click.echo()
-            click.echo(postfix_conf.master_cf(relay_services()), nl=False)
+            click.echo(postfix_conf.master_cf(postfix_conf.relay_services()), nl=False)
         return
     report = generator.generate_postfix_maps(
         destdir,
@@ -56,18 +54,6 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     click.echo(f"{len(report.written)} map file(s) written to {report.destdir}.")
     click.echo("\nAdd to /etc/postfix/main.cf (or use --print-main-cf):\n")
     click.echo(postfix_conf.main_cf(destdir, database.driver, sqlite_path))
-
-
-def relay_services() -> list[str]:
-    """Names of the Postfix services relay domains use, for master.cf."""
-    rows = db.session.execute(
-        text(
-            "SELECT DISTINCT srv.name FROM postfix_relay_domains_service srv "
-            "INNER JOIN postfix_relay_domains_relaydomain rdom ON rdom.service_id=srv.id "
-            "ORDER BY srv.name"
-        )
-    )
-    return [name for (name,) in rows]
 
 
 @bp.cli.command("generate-dovecot-conf")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import text
+
+from ...extensions import db
 from .postfix_maps import LMTP_TRANSPORT
 
 SASL_SOCKET = "private/auth"  # relative to Postfix's queue directory, like the LMTP socket
@@ -94,6 +97,19 @@ smtpd_sender_restrictions =
     if sqlite_path:
         text += "\n" + sqlite_permission_advice(sqlite_path)
     return text
+
+
+def relay_services() -> list[str]:
+    """Names of the Postfix services the relay domains use (the app's database)."""
+    # Plain SQL like the maps: the relay tables belong to a plugin core does not import.
+    rows = db.session.execute(
+        text(
+            "SELECT DISTINCT srv.name FROM postfix_relay_domains_service srv "
+            "INNER JOIN postfix_relay_domains_relaydomain rdom ON rdom.service_id=srv.id "
+            "ORDER BY srv.name"
+        )
+    )
+    return [name for (name,) in rows]
 
 
 def master_cf(services: list[str]) -> str:

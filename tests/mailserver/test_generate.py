@@ -254,3 +254,10 @@ def test_dovecot_conf_says_plainly_that_the_maildir_owner_is_missing(runner, tmp
     assert "The maildir owner 'no-such-vmail' does not exist on this machine" in result.output
     text = (tmp_path / "99-modoboa.conf").read_text()
     assert "first_valid_uid" not in text and "    user = no-such-vmail" in text
+
+
+def test_dovecot_conf_refuses_an_owner_that_is_not_a_name_or_number(runner, tmp_path):
+    result, path = _dovecot(runner, tmp_path, "--uid", "vmail\n}")
+    assert result.exit_code != 0
+    assert "Invalid maildir owner" in result.output
+    assert not path.exists() and not (tmp_path / "99-modoboa.conf").exists()

@@ -95,10 +95,10 @@ def generate_dovecot_conf_command(
             gid=gid,
             quota_rule=quota_rule_format,
         )
+        owner = dovecot.resolve_owner(uid)
+        group = dovecot.resolve_owner(gid, group=True)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    owner = dovecot.resolve_owner(uid)
-    group = dovecot.resolve_owner(gid, group=True)
     include = dovecot.render_conf_include(
         destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
     )

@@ -127,9 +127,16 @@ class Owner:
     name: str | None
 
 
+_POSIX_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
+
+
 def resolve_owner(value: str, *, group: bool = False) -> Owner:
     """Look a user (or group) name or number up in this machine's passwd (group) database."""
     value = str(value).strip()
+    if not (value.isdigit() or _POSIX_NAME.fullmatch(value)):
+        # It lands in Dovecot's config and SQL: only a plain name or number is safe there.
+        kind = "group" if group else "owner"
+        raise ValueError(f"Invalid maildir {kind} {value!r}: give a user name or a number.")
     db_get = (grp.getgrgid, grp.getgrnam) if group else (pwd.getpwuid, pwd.getpwnam)
     try:
         entry = db_get[0](int(value)) if value.isdigit() else db_get[1](value)
@@ -143,9 +150,10 @@ def owner_warnings(uid: Owner, gid: Owner) -> list[str]:
     """Plain messages for a maildir owner or group this machine does not know."""
     messages = []
     if uid.name is None:
+        example = "vmail" if uid.given.isdigit() else uid.given
         messages.append(
             f"The maildir owner '{uid.given}' does not exist on this machine. Create it before "
-            f"Dovecot delivers mail, e.g.: adduser --system --group --home /srv/vmail vmail"
+            f"Dovecot delivers mail, e.g.: adduser --system --group --home /srv/vmail {example}"
         )
     if gid.name is None:
         messages.append(f"The maildir group '{gid.given}' does not exist on this machine.")

@@ -11,6 +11,7 @@ One database, one Postfix and one Dovecot per run (this module's own: it process
 pending rename, which the other mail-server tests expect to stay pending).
 """
 
+import contextlib
 import os
 import shutil
 import smtplib
@@ -84,44 +85,53 @@ def mailserver(database_driver):
     require(lambda: is_root() and shutil.which("openssl") is not None, "root and openssl")
     sink = SmtpSink(refuse={"nobody@verify.test", "nobody@noverify.test"})
     work = make_peer_dir("e2e")
-    postfix = dovecot = None
     try:
         with fixture_app() as app:
             with app.app_context():
                 _extra_data(sink.port)
                 db.session.remove()
-            url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-            if url.get_backend_name() == "sqlite":
-                pf.prepare_sqlite_for_postfix(url.database)
-            maps, conf = work / "maps", work / "dovecot"
-            _cli(app, "generate-postfix-maps", "--destdir", str(maps))
-            main_cf = _cli(app, "generate-postfix-maps", "--destdir", str(maps), "--print-main-cf")
-            master_cf = _cli(app, "generate-postfix-maps", "--print-master-cf")
-            submission = free_port()
-            postfix = pf.PostfixInstance(
-                config_text=main_cf,
-                # The one change to the printed master.cf: submission on a free test port.
-                master_cf_text=master_cf.replace("submission inet", f"127.0.0.1:{submission} inet"),
-                main_cf=_test_only_main_cf(sink.port, _certificate(work)),
-            )
-            pf._backdate(*maps.iterdir())  # skip Postfix's 2 s "cool down" of new map files
-            postfix.start()
-            _cli(
-                app, "generate-dovecot-conf", "--destdir", str(conf), "--uid", MAIL_UID,
-                "--gid", MAIL_UID, "--postfix-spool", str(postfix.queue_dir),
-            )  # fmt: skip
-            os.chown(app.config["MAIL_ROOT"], int(MAIL_UID), int(MAIL_UID))
-            dovecot = dc.DovecotInstance(include=conf / "99-modoboa.conf").start()
-            assert wait_tcp(submission)
-            yield SimpleNamespace(
-                app=app, postfix=postfix, dovecot=dovecot, sink=sink, submission=submission
-            )
+            with _daemons(app, sink, work) as (postfix, dovecot, submission):
+                yield SimpleNamespace(
+                    app=app, postfix=postfix, dovecot=dovecot, sink=sink, submission=submission
+                )
     finally:
-        for daemon in (dovecot, postfix):
-            if daemon is not None:
-                daemon.stop()
         sink.stop()
         remove_peer_dir(work)
+
+
+@contextlib.contextmanager
+def _daemons(app, sink, work: Path):
+    """Postfix and Dovecot configured from the commands' output; stopped on exit."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        pf.prepare_sqlite_for_postfix(url.database)
+    maps, conf = work / "maps", work / "dovecot"
+    _cli(app, "generate-postfix-maps", "--destdir", str(maps))
+    main_cf = _cli(app, "generate-postfix-maps", "--destdir", str(maps), "--print-main-cf")
+    master_cf = _cli(app, "generate-postfix-maps", "--print-master-cf")
+    submission = free_port()
+    postfix = pf.PostfixInstance(
+        config_text=main_cf,
+        # The one change to the printed master.cf: submission on a free test port.
+        master_cf_text=master_cf.replace("submission inet", f"127.0.0.1:{submission} inet"),
+        main_cf=_test_only_main_cf(sink.port, _certificate(work)),
+    )
+    pf.backdate(*maps.iterdir())
+    postfix.start()
+    dovecot = None
+    try:
+        _cli(
+            app, "generate-dovecot-conf", "--destdir", str(conf), "--uid", MAIL_UID,
+            "--gid", MAIL_UID, "--postfix-spool", str(postfix.queue_dir),
+        )  # fmt: skip
+        os.chown(app.config["MAIL_ROOT"], int(MAIL_UID), int(MAIL_UID))
+        dovecot = dc.DovecotInstance(include=conf / "99-modoboa.conf").start()
+        assert wait_tcp(submission)
+        yield postfix, dovecot, submission
+    finally:
+        if dovecot is not None:
+            dovecot.stop()
+        postfix.stop()
 
 
 def _test_only_main_cf(sink_port: int, tls_chain: str) -> dict[str, str]:

@@ -44,7 +44,8 @@ def available(driver: str | None = None) -> bool:
     return True
 
 
-def _backdate(*paths: Path) -> None:
+def backdate(*paths: Path) -> None:
+    """Make files older than Postfix's 2 s "cool down" window (a first lookup is then fast)."""
     # Older than Postfix's 2 s "cool down" window, so the first lookup does not take ~2 s.
     past = time.time() - 60
     for path in paths:
@@ -64,7 +65,7 @@ def postmap_query(
         (workdir / "main.cf").write_text("")
         copy = workdir / source.name
         shutil.copyfile(source, copy)
-        _backdate(copy, workdir / "main.cf")
+        backdate(copy, workdir / "main.cf")
         result = run([POSTMAP, "-c", workdir, "-q", key, f"{driver}:{copy}"], timeout=timeout)
     finally:
         remove_peer_dir(workdir)
@@ -245,7 +246,7 @@ class PostfixInstance:
         (etc / "main.cf").write_text(head + "".join(f"{k} = {v}\n" for k, v in conf.items()))
         master = _MASTER_CF.format(smtp_port=self.smtp_port) + self.master_cf_text
         (etc / "master.cf").write_text(master)
-        _backdate(*etc.iterdir())
+        backdate(*etc.iterdir())
         check = run([POSTFIX, "-c", etc, "check"], timeout=self.timeout)
         if check.returncode != 0:
             self._fail("postfix check failed")
@@ -268,7 +269,7 @@ class PostfixInstance:
 
     def reload(self) -> None:
         """Make the running Postfix re-read main.cf and restart its daemons."""
-        _backdate(*self.etc_dir.iterdir())
+        backdate(*self.etc_dir.iterdir())
         run([POSTFIX, "-c", self.etc_dir, "reload"], timeout=self.timeout)
 
     def stop(self) -> None:

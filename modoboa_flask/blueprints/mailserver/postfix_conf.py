@@ -84,9 +84,10 @@ smtpd_recipient_restrictions =
 # A recipient the relay target refuses is refused with 550 (Postfix's default is 450).
 unverified_recipient_reject_code = 550
 
-# Senders: a client may use as sender only the addresses it owns (its account, the
-# aliases it receives, its extra sender addresses). An unauthenticated client may not
-# use a local address at all.
+# Senders: a logged-in client may use as sender only the addresses it owns (its account,
+# the aliases it receives, its extra sender addresses). Postfix applies this where SMTP
+# AUTH is on (submission); mail from other servers on port 25 is not checked here (that
+# is SPF's and DMARC's job).
 smtpd_sender_login_maps =
     {m("sql-sender-login-mailboxes.cf")}
     {m("sql-sender-login-aliases.cf")}

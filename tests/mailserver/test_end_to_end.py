@@ -324,4 +324,3 @@ def test_the_include_drops_into_debians_stock_dovecot_conf(runner, tmp_path):
     assert "mail_location = maildir:~/Maildir" in shown
     assert "unix_listener /var/spool/postfix/private/dovecot-lmtp {" in shown
     assert "quota" in shown.split("protocol lmtp {")[1].split("}")[0]
-

@@ -151,9 +151,10 @@ def sqlite_permission_advice(path: str) -> str:
     directory = os.path.dirname(path)
     return (
         "SQLite: Postfix's daemons run as user 'postfix' and, in WAL mode, readers write the\n"
-        f"-shm/-wal files next to the database. Group 'postfix' must be able to write the\n"
-        f"database file and its directory:\n"
-        f"    chgrp postfix {directory} {path} && chmod g+w {directory} {path}\n"
+        "-shm/-wal files next to the database. The app creates them 0640 (like the database):\n"
+        "group 'postfix' must own and be able to write them, and the directory's set-group-ID\n"
+        "bit gives the files SQLite creates later that group too:\n"
+        f"    chgrp postfix {directory} {path}* && chmod g+ws {directory} && chmod g+w {path}*\n"
         "(and the same for the group Dovecot's auth and dict processes run as).\n"
         "PostgreSQL is recommended for servers that take real traffic."
     )

@@ -72,7 +72,13 @@ def test_a_rename_to_a_hostile_home_is_refused(app, tmp_path, tree, domain, loca
 
 @pytest.mark.parametrize(
     "home",
-    ["{tmp}/outside/new", "{root}/other.test/new", "{root}/ops.test", "{root}/ops.test/x/../.."],
+    [
+        "{tmp}/outside/new",
+        "{root}/other.test/new",
+        "{root}/ops.test",
+        "{root}/ops.test/x/../..",
+        "{root}/ops.test/alice/Maildir/new",  # inside the source: a copy would never end
+    ],
 )
 def test_a_home_from_doveadm_outside_the_domain_is_refused(app, tmp_path, tree, home):
     fake = tmp_path / "doveadm"

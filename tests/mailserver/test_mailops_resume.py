@@ -100,6 +100,17 @@ def test_a_failed_copy_check_starts_over(app, tmp_path, cross_fs, monkeypatch):
     assert not old.exists() and (new / "Maildir" / "cur" / "2.msg").exists()
 
 
+def test_a_copy_keeps_links_as_links_and_directory_modes(app, tmp_path, cross_fs):
+    root = world.mail_root(app, tmp_path)
+    old, new = _queue_move(app, root, messages=2)
+    (old / "sieve").symlink_to(tmp_path)  # copied as a link: never followed out of the root
+    (old / "Maildir" / "cur").chmod(0o500)
+    source = world.snapshot(old)
+    assert world.run(app, tmp_path).exit_code == 0
+    assert world.snapshot(new) == source
+    assert (new / "Maildir" / "cur").stat().st_mode & 0o777 == 0o500
+
+
 def test_a_move_onto_a_small_full_tmpfs_completes_once_there_is_room(app, tmp_path):
     if os.geteuid() != 0 or sys.platform != "linux":
         pytest.skip("mounting a tmpfs needs root on Linux (the injected ENOSPC test covers it)")

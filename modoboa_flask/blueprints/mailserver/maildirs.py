@@ -125,6 +125,7 @@ def copy_entry(src: str, dst: str) -> None:
 
 def copy_tree(src: str, dst: str) -> None:
     """Copy *src* into *dst*, resuming what an interrupted copy left (links copied as links)."""
+    copied = []
     for dirpath, dirnames, filenames in os.walk(src):
         rel = os.path.relpath(dirpath, src)
         target = dst if rel == "." else os.path.join(dst, rel)
@@ -134,7 +135,11 @@ def copy_tree(src: str, dst: str) -> None:
         links = [name for name in dirnames if os.path.islink(os.path.join(dirpath, name))]
         for name in filenames + links:
             copy_entry(os.path.join(dirpath, name), os.path.join(target, name))
-        shutil.copystat(dirpath, target, follow_symlinks=False)  # Dovecot reads dir modes
+        copied.append((dirpath, target))
+    # Deepest first, once filled: a read-only directory would refuse its own entries, and
+    # adding entries would change its times. Dovecot reads directory modes.
+    for dirpath, target in reversed(copied):
+        shutil.copystat(dirpath, target, follow_symlinks=False)
 
 
 def same_filesystem(path: str, directory: str) -> bool:
@@ -144,6 +149,8 @@ def same_filesystem(path: str, directory: str) -> bool:
 
 def move_tree(old: str, new: str, tag: str) -> None:
     """Move *old* to *new* (both confined); resumable after a crash at any step."""
+    if new.startswith(old + "/") or old.startswith(new + "/"):
+        raise Refused(f"refusing to move {old} to {new}: one contains the other")
     tmp, aside = new + TMP_SUFFIX + tag, old + DEL_SUFFIX + tag
     _refuse_links(tmp, aside)
     if os.path.lexists(aside) and os.path.lexists(old):

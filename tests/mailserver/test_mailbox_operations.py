@@ -6,6 +6,7 @@ import os
 from sqlalchemy import select
 
 from modoboa_flask import mailops, params
+from modoboa_flask.blueprints.mailserver import mailboxops
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, Mailbox, MailboxOperation, Quota, User
 from tests import factories
@@ -127,12 +128,20 @@ def test_a_stale_pid_file_is_reused_and_a_foreign_one_refused(app, tmp_path):
         assert result.exit_code != 0 and "not a regular file of ours" in result.output
 
 
-def test_the_default_pid_file_is_in_the_instance_folder(app, tmp_path):
+def test_the_default_pid_file_is_in_the_instance_folder_or_run(app, tmp_path, monkeypatch):
     _setup(app, tmp_path)
-    app.instance_path = str(tmp_path / "instance")
+    run_dir = tmp_path / "run-modoboa"
+    monkeypatch.setattr(mailboxops, "PIDFILE_DIRS", (str(run_dir),))
+    app.instance_path = str(tmp_path / "instance")  # missing: not writable
     result = app.test_cli_runner().invoke(args=["handle-mailbox-operations"])
-    assert result.exit_code == 0, result.output
-    pidfile = tmp_path / "instance" / "handle_mailbox_operations.pid"
+    assert result.exit_code == 1
+    assert "No writable folder for the lock file" in result.output
+    run_dir.mkdir()
+    assert app.test_cli_runner().invoke(args=["handle-mailbox-operations"]).exit_code == 0
+    assert (run_dir / mailboxops.PIDFILE_NAME).is_file()
+    (tmp_path / "instance").mkdir()
+    assert app.test_cli_runner().invoke(args=["handle-mailbox-operations"]).exit_code == 0
+    pidfile = tmp_path / "instance" / mailboxops.PIDFILE_NAME
     assert pidfile.is_file() and not pidfile.is_symlink()
     assert oct(pidfile.stat().st_mode & 0o777) == "0o644"
 

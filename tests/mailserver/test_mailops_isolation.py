@@ -119,3 +119,16 @@ def test_doveadm_gets_the_address_after_a_double_dash(app, tmp_path, tree):
         from modoboa_flask.blueprints.mailserver.mailboxops import lookup_home
 
         assert lookup_home("-x@ops.test") == f"{tree}/ops.test/-x@ops.test"
+
+
+def test_a_mail_root_that_is_itself_a_link_is_followed(app, tmp_path):
+    # /srv/vmail -> /data/vmail is a common layout: only links below the root are refused.
+    real = world.maildir(tmp_path / "data" / "ops.test" / "alice").parent.parent
+    (tmp_path / "mail").symlink_to(real)
+    root = world.mail_root(app, tmp_path)
+    world.queue(app, "delete", root / "ops.test" / "alice")
+    result = world.run(app, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert (
+        list(real.iterdir()) == [real / "ops.test"] and not (real / "ops.test" / "alice").exists()
+    )

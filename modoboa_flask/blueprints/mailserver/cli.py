@@ -99,18 +99,15 @@ def generate_dovecot_conf_command(destdir, dburl, mail_home_template, uid, gid, 
 @click.option(
     "--pidfile",
     help="Lock file preventing two runs at once. Default: handle_mailbox_operations.pid in "
-    "the instance folder (not /tmp, where anyone could plant it).",
+    "the instance folder, else /run/modoboa (not /tmp, where anyone could plant it).",
 )
 def handle_mailbox_operations_command(pidfile):
     """Rename and delete maildirs queued by the app (run from cron as the mailbox owner)."""
     if not params.get("admin.handle_mailboxes"):
         click.echo("Mailbox handling is off (admin.handle_mailboxes): nothing to do.")
         return
-    if not pidfile:
-        os.makedirs(current_app.instance_path, exist_ok=True)
-        pidfile = os.path.join(current_app.instance_path, "handle_mailbox_operations.pid")
     try:
-        with mailboxops.pid_lock(pidfile):
+        with mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()):
             ok, failures = mailboxops.handle_operations()
     except (mailboxops.AlreadyRunning, mailboxops.PidFileRefused) as exc:
         raise click.ClickException(str(exc)) from None

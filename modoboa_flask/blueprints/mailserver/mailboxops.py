@@ -32,6 +32,23 @@ class PidFileRefused(RuntimeError):
     """The pid file is a link, not ours, or cannot be opened."""
 
 
+PIDFILE_NAME = "handle_mailbox_operations.pid"
+# Where the default pid file may live, after the instance folder: never a world-writable
+# directory such as /tmp, where another user could plant the file or a link in its place.
+PIDFILE_DIRS = ("/run/modoboa",)
+
+
+def default_pidfile() -> str:
+    """The pid file in the instance folder, else in /run/modoboa, whichever we may write."""
+    for directory in (current_app.instance_path, *PIDFILE_DIRS):
+        if os.path.isdir(directory) and os.access(directory, os.W_OK | os.X_OK):
+            return os.path.join(directory, PIDFILE_NAME)
+    raise PidFileRefused(
+        f"No writable folder for the lock file ({current_app.instance_path} or "
+        f"{', '.join(PIDFILE_DIRS)}): make one writable by this user or pass --pidfile."
+    )
+
+
 def _open_pidfile(path: str) -> int:
     """Open (creating it 0644) the pid file without following a link planted in its place."""
     try:

@@ -32,13 +32,16 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     """Write the Postfix SQL map files (and print the main.cf lines using them)."""
     database = _database(dburl)
     if not print_main_cf:
-        report = generator.generate_postfix_maps(
-            destdir,
-            database,
-            force=force_overwrite,
-            keep_credentials=not (force_overwrite or dburl),
-            commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
-        )
+        try:
+            report = generator.generate_postfix_maps(
+                destdir,
+                database,
+                force=force_overwrite,
+                keep_credentials=not (force_overwrite or dburl),
+                commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
+            )
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
         for name in report.modified:
             click.echo(f"Cannot upgrade '{name}' map because it has been modified.", err=True)
         click.echo(f"{len(report.written)} map file(s) written to {report.destdir}.")
@@ -81,9 +84,12 @@ def generate_dovecot_conf_command(destdir, dburl, mail_home_template, uid, gid, 
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     os.makedirs(destdir, exist_ok=True)
-    dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
     dict_conf = dovecot.render_dict_conf(database)
-    dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
+    try:
+        dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
+        dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"Wrote {dovecot.SQL_CONF} and {dovecot.DICT_CONF} to {os.path.abspath(destdir)}.")
     click.echo("\nUse them in dovecot.conf:\n")
     click.echo(dovecot.dovecot_conf_snippet(destdir, database.driver))
@@ -92,9 +98,8 @@ def generate_dovecot_conf_command(destdir, dburl, mail_home_template, uid, gid, 
 @bp.cli.command("handle-mailbox-operations")
 @click.option(
     "--pidfile",
-    default="/tmp/handle_mailbox_operations.pid",  # noqa: S108 - Modoboa's default, lock only
-    show_default=True,
-    help="Lock file preventing two runs at once.",
+    help="Lock file preventing two runs at once. Default: handle_mailbox_operations.pid in "
+    "the instance folder, else /run/modoboa (not /tmp, where anyone could plant it).",
 )
 def handle_mailbox_operations_command(pidfile):
     """Rename and delete maildirs queued by the app (run from cron as the mailbox owner)."""
@@ -102,10 +107,12 @@ def handle_mailbox_operations_command(pidfile):
         click.echo("Mailbox handling is off (admin.handle_mailboxes): nothing to do.")
         return
     try:
-        with mailboxops.pid_lock(pidfile):
-            ok, failed = mailboxops.handle_operations()
-    except mailboxops.AlreadyRunning as exc:
+        with mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()):
+            ok, failures = mailboxops.handle_operations()
+    except (mailboxops.AlreadyRunning, mailboxops.PidFileRefused) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{ok} operation(s) done, {failed} failed.")
-    if failed:
+    for message in failures:
+        click.echo(message, err=True)
+    click.echo(f"{ok} operation(s) done, {len(failures)} failed.")
+    if failures:
         sys.exit(1)

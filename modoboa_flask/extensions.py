@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound in init_app()."""
 
+import os
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,8 +26,6 @@ def init_app(app):
 
 
 def _migrations_dir() -> str:
-    import os
-
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
 
@@ -47,3 +47,21 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _create_sqlite_file_private(dialect, connection_record, cargs, cparams):
+    """Create a new SQLite database file 0640 (issue 11, point 9).
+
+    sqlite3 would create it 0644 (world-readable password hashes); its -wal and -shm files
+    take the database file's mode, so they are 0640 too. The group (Postfix, Dovecot) reads.
+    """
+    if dialect.name != "sqlite":
+        return
+    path = cargs[0] if cargs else cparams.get("database", "")
+    if not isinstance(path, str) or path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640))
+    except OSError:
+        pass  # existing files keep the mode their administrator gave; sqlite3 reports the rest

@@ -9,7 +9,7 @@ mailbox meanwhile).
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from . import params
 from .extensions import db
@@ -60,3 +60,11 @@ def schedule_delete(mailbox: Mailbox, keep_dir: bool) -> MailboxOperation | None
     op = MailboxOperation(mailbox_id=None, type="delete", argument=mail_home(mailbox.full_address))
     db.session.add(op)
     return op
+
+
+def pending_operations(mailbox: Mailbox | None) -> list[MailboxOperation]:
+    """The operations still queued for *mailbox*, oldest first (with their last error)."""
+    if mailbox is None:
+        return []
+    stmt = select(MailboxOperation).where(MailboxOperation.mailbox_id == mailbox.id)
+    return list(db.session.scalars(stmt.order_by(MailboxOperation.id)))

@@ -49,6 +49,12 @@ def _local_path() -> str:
 
 
 def _security_headers(response):
+    # Pages and downloads name people and carry CSRF tokens: no browser or proxy may keep a
+    # copy (the back button after logout, a shared computer). Static files keep caching.
+    # Every response, not only authenticated ones: the login page holds a CSRF token too.
+    endpoint = request.endpoint or ""
+    if endpoint != "static" and not endpoint.endswith(".static"):
+        response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import delete, select
 
 from .extensions import db
@@ -67,3 +67,15 @@ def end_sessions(user_id: int, keep_key: str | None = None) -> None:
     if keep_key:
         stmt = stmt.where(UserSession.key_hash != _digest(keep_key))
     db.session.execute(stmt)
+
+
+def expired_sessions(now):
+    """A WHERE clause for the rows no login can use any more (what `flask cleanup` deletes).
+
+    A row unused for as long as the "remember me" cookie lives counts as abandoned: its
+    browser, if it ever comes back, logs in again.
+    """
+    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
+    if not isinstance(lifetime, timedelta):
+        lifetime = timedelta(seconds=lifetime)
+    return UserSession.last_seen < now - lifetime

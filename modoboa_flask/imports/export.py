@@ -7,6 +7,10 @@
   (administered domains for domain admins, then AccountExported columns), then the public
   aliases `alias;address;enabled;recipient...` with sorted recipients, an alias after every
   alias it delivers to so that the file imports in one pass.
+- The password column is empty unless a super admin asks for the hashes (`with_passwords`):
+  they are only needed to move accounts to another server, and a hash is a brute-force target.
+- Free-text cells are neutralised against spreadsheet formulas (`cells.py`); the import
+  reverses exactly that.
 Rows are produced in chunks: memory does not grow with the number of objects.
 """
 
@@ -20,9 +24,11 @@ from datetime import date
 from sqlalchemy import Select, select
 
 from .. import audit, signals
+from ..exceptions import PermissionDenied
 from ..extensions import db
 from ..models import (
     DOMAINADMINS,
+    SIMPLEUSERS,
     Alias,
     AliasRecipient,
     Domain,
@@ -34,6 +40,7 @@ from ..models import (
     User,
 )
 from ..permissions import visible_accounts, visible_aliases, visible_domains
+from .cells import neutralise
 
 CHUNK = 500
 
@@ -43,9 +50,22 @@ def filename(kind: str) -> str:
     return f"modoboa-{kind}-{date.today():%Y%m%d}.csv"
 
 
-def record_export(kind: str) -> None:
-    """Audit an export (who downloaded which objects), committed at once."""
-    audit.record(f"Export of {kind}", action="export")
+def check_with_passwords(user, asked: bool) -> bool:
+    """Whether the export carries password hashes: only when a super admin asks for them."""
+    if asked and not user.is_superuser:
+        raise PermissionDenied("Only super administrators may export password hashes.")
+    return bool(asked)
+
+
+def record_export(kind: str, with_passwords: bool = False) -> None:
+    """Audit an export (who downloaded which objects, with or without hashes), committed."""
+    if with_passwords:
+        audit.record(f"Export of {kind} with password hashes", action="export",
+                     level="WARNING", changes={"with_passwords": [None, True]})  # fmt: skip
+    else:
+        audit.record(
+            f"Export of {kind}", action="export", changes={"with_passwords": [None, False]}
+        )
     db.session.commit()
 
 
@@ -106,8 +126,13 @@ def domain_rows(user, stmt: Select | None = None, layout: str = "2") -> Iterator
                 yield ["domainalias", alias.name, domain.name, alias.enabled]
 
 
-def account_rows(user, stmt: Select | None = None) -> Iterator[list]:
-    """Rows of the accounts *stmt* selects (default: every account *user* sees)."""
+def account_rows(user, stmt: Select | None = None, with_passwords: bool = False) -> Iterator[list]:
+    """Rows of the accounts *stmt* selects (default: every account *user* sees).
+
+    The password column holds the hash only *with_passwords* (see `check_with_passwords`,
+    which callers run first to refuse with a message).
+    """
+    with_passwords = with_passwords and user.is_superuser  # never a hash for anyone else
     stmt = stmt if stmt is not None else visible_accounts(user).order_by(User.username)
     for chunk in _chunks(_ids(stmt, User)):
         accounts = {a.id: a for a in db.session.scalars(select(User).where(User.id.in_(chunk)))}
@@ -131,13 +156,19 @@ def account_rows(user, stmt: Select | None = None) -> Iterator[list]:
         for account_id in chunk:
             account = accounts[account_id]
             mailbox, domain_name = mailboxes.get(account_id, (None, None))
-            row = ["account", account.username, account.password, account.first_name,
-                   account.last_name, account.is_active, account.role,
+            # A simple user's username is its address; an administrator's is free text.
+            username = (
+                account.username if account.role == SIMPLEUSERS else neutralise(account.username)
+            )
+            row = ["account", username, account.password if with_passwords else "",
+                   neutralise(account.first_name), neutralise(account.last_name),
+                   account.is_active, account.role,
                    f"{mailbox.address}@{domain_name}" if mailbox else "",
                    mailbox.quota if mailbox else ""]  # fmt: skip
             if account.role == DOMAINADMINS:
                 row += administered.get(account_id, [])
-            row += signals.collect(signals.account_exported, account=account)
+            extra = signals.collect(signals.account_exported, account=account)
+            row += [neutralise(value) for value in extra]
             yield row
 
 
@@ -183,7 +214,9 @@ def alias_rows(user, stmt: Select | None = None) -> Iterator[list]:
             yield ["alias", alias.address, alias.enabled, *sorted(recipients.get(alias_id, []))]
 
 
-def identity_rows(user, accounts: Select | None = None, aliases: Select | None = None):
+def identity_rows(
+    user, accounts: Select | None = None, aliases: Select | None = None, with_passwords=False
+):
     """Accounts, then public aliases."""
-    yield from account_rows(user, accounts)
+    yield from account_rows(user, accounts, with_passwords)
     yield from alias_rows(user, aliases)

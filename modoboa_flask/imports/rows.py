@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..exceptions import BadRequest
 from ..models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
 from ..passwords import SCHEME_CHOICES, stored_scheme
+from .cells import restore
 
 TRUE_VALUES = {"true", "1", "yes", "y"}
 ROLES = (SIMPLEUSERS, DOMAINADMINS, RESELLERS, SUPERADMINS)
@@ -124,12 +125,17 @@ class AccountRow:
 
 
 def parse_account(fields: list[str]) -> AccountRow:
-    """`account; login; password; first; last; enabled; role; [address; [quota; [domains]]]`."""
+    """`account; login; password; first; last; enabled; role; [address; [quota; [domains]]]`.
+
+    Free-text cells lose the `'` the export adds before formula characters (`cells.py`).
+    """
     if len(trimmed(fields)) < 7:
         raise count_error("account", "at least 7", len(trimmed(fields)))
     username, password, first, last, enabled, role = fields[1:7]
     if role not in ROLES:
         raise BadRequest(f"Unknown role '{role}' for account '{username}'")
+    if role != SIMPLEUSERS:  # a simple user's username is an address, never neutralised
+        username = restore(username)
     address = fields[7] if len(fields) > 7 else ""
     quota = None
     if len(fields) > 8 and (fields[8] or address):
@@ -137,14 +143,15 @@ def parse_account(fields: list[str]) -> AccountRow:
     return AccountRow(
         username=username,
         password=password,
-        first_name=first,
-        last_name=last,
+        first_name=restore(first),
+        last_name=restore(last),
         enabled=to_bool(enabled),
         role=role,
         address=address,
         quota=quota,
         domains=[name for name in fields[9:] if name],
-        extra=fields[8:],
+        # Quotas and domain names never start with `'`: restoring every column is exact.
+        extra=[restore(value) for value in fields[8:]],
     )
 
 

@@ -2,7 +2,8 @@
 
 The preview runs on the uploaded file; the commit runs on the same bytes, read back from
 `instance/imports/<token>.csv`, never on anything the browser sends again. A file belongs
-to the user who uploaded it, is deleted after the commit, and expires after `TTL` seconds.
+to the user who uploaded it, is deleted after the commit, and expires after `TTL` seconds
+(expired files are deleted at the next upload and by the nightly `flask cleanup`).
 """
 
 from __future__ import annotations
@@ -95,15 +96,17 @@ def discard(token: str) -> None:
                 pass
 
 
-def purge_expired() -> int:
-    """Delete uploads older than TTL; return how many files went."""
+def purge_expired(dry_run: bool = False) -> int:
+    """Delete uploads older than TTL (at each upload and by `flask cleanup`); return how many
+    files went (*dry_run*: would go)."""
     removed, now = 0, time.time()
     folder = directory()
     for name in os.listdir(folder):
         path = os.path.join(folder, name)
         try:
             if now - os.path.getmtime(path) > TTL:
-                os.unlink(path)
+                if not dry_run:
+                    os.unlink(path)
                 removed += 1
         except OSError:
             continue

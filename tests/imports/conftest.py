@@ -4,12 +4,12 @@ import io
 
 import pytest
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from modoboa_flask.accounts import first_superuser
 from modoboa_flask.extensions import db
 from modoboa_flask.imports import Options, run_import
-from modoboa_flask.models import User
+from modoboa_flask.models import Domain, Log, Mailbox, User
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +49,14 @@ def usernames(app):
     """Every username, sorted."""
     with app.app_context():
         return sorted(db.session.scalars(select(User.username)))
+
+
+def wipe(app):
+    """Delete every domain, log row and account but the super admin `admin`."""
+    with app.app_context():
+        db.session.execute(delete(Domain))
+        db.session.execute(delete(Log))
+        for user in db.session.scalars(select(User).where(User.username != "admin")):
+            db.session.delete(user)
+        db.session.commit()
+        assert db.session.scalar(select(Mailbox.id)) is None

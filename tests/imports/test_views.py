@@ -104,3 +104,13 @@ def test_download(app, client, login):
     assert re.match(r'attachment; filename="modoboa-domains-\d{8}\.csv"',
                     answer.headers["Content-Disposition"])  # fmt: skip
     assert answer.get_data() == b"domain;mine.org;0;0;True\r\n"
+
+
+def test_each_upload_purges_abandoned_ones(app, client, login, upload_dir):
+    login()
+    upload_dir.mkdir()
+    old = upload_dir / "abandoned.csv"
+    old.write_text("x")
+    os.utime(old, (os.path.getmtime(old) - 3700,) * 2)
+    assert _upload(client).status_code == 200
+    assert not old.exists() and len(os.listdir(upload_dir)) == 2  # the new upload's files

@@ -41,7 +41,7 @@ def test_sqlite_dbpath_is_absolute_and_permissions_explained(runner, tmp_path, m
     result = _gen(runner, "maps", "--dburl", "sqlite:///rel/app.db")
     assert result.exit_code == 0, result.output
     assert _conf(tmp_path / "maps" / "sql-aliases.cf")["dbpath"] == f"{tmp_path}/rel/app.db"
-    assert f"chgrp postfix {tmp_path}/rel {tmp_path}/rel/app.db" in result.output
+    assert f"chgrp postfix {tmp_path}/rel {tmp_path}/rel/app.db* && chmod g+ws" in result.output
     assert "virtual_alias_maps = sqlite:" in result.output
     assert (tmp_path / "maps" / "sql-aliases.cf").stat().st_mode & 0o777 == 0o640
 

@@ -6,6 +6,7 @@ import os
 from sqlalchemy import select
 
 from modoboa_flask import mailops, params
+from modoboa_flask.blueprints.mailserver import mailboxops
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, Mailbox, MailboxOperation, Quota, User
 from tests import factories
@@ -106,9 +107,48 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(app, tmp_path):
     assert _run(app, tmp_path).exit_code == 0  # lock released: the next run works
 
 
+def test_the_pid_file_is_never_followed_through_a_link(app, tmp_path):
+    _setup(app, tmp_path)
+    target = tmp_path / "victim"
+    target.write_text("precious\n")
+    (tmp_path / "ops.pid").symlink_to(target)
+    result = _run(app, tmp_path)
+    assert result.exit_code != 0 and "symbolic link" in result.output
+    assert target.read_text() == "precious\n"
+
+
+def test_a_stale_pid_file_is_reused_and_a_foreign_one_refused(app, tmp_path):
+    old, _gone = _setup(app, tmp_path)
+    (tmp_path / "ops.pid").write_text("999999\n")  # left by a run that died: no lock held
+    assert _run(app, tmp_path).exit_code == 0
+    assert not old.exists()
+    if os.geteuid() == 0:  # another user's file (planted): refused, not written to
+        os.chown(tmp_path / "ops.pid", 4242, 4242)
+        result = _run(app, tmp_path)
+        assert result.exit_code != 0 and "not a regular file of ours" in result.output
+
+
+def test_the_default_pid_file_is_in_the_instance_folder_or_run(app, tmp_path, monkeypatch):
+    _setup(app, tmp_path)
+    run_dir = tmp_path / "run-modoboa"
+    monkeypatch.setattr(mailboxops, "PIDFILE_DIRS", (str(run_dir),))
+    app.instance_path = str(tmp_path / "instance")  # missing: not writable
+    result = app.test_cli_runner().invoke(args=["handle-mailbox-operations"])
+    assert result.exit_code == 1
+    assert "No writable folder for the lock file" in result.output
+    run_dir.mkdir()
+    assert app.test_cli_runner().invoke(args=["handle-mailbox-operations"]).exit_code == 0
+    assert (run_dir / mailboxops.PIDFILE_NAME).is_file()
+    (tmp_path / "instance").mkdir()
+    assert app.test_cli_runner().invoke(args=["handle-mailbox-operations"]).exit_code == 0
+    pidfile = tmp_path / "instance" / mailboxops.PIDFILE_NAME
+    assert pidfile.is_file() and not pidfile.is_symlink()
+    assert oct(pidfile.stat().st_mode & 0o777) == "0o644"
+
+
 def test_home_comes_from_doveadm_when_it_answers(app, tmp_path):
     fake = tmp_path / "doveadm"
-    fake.write_text('#!/bin/sh\necho "/var/vmail/$4"\n')
+    fake.write_text('#!/bin/sh\necho "/var/vmail/$5"\n')  # doveadm user -f home -- ADDRESS
     fake.chmod(0o755)
     app.config["DOVEADM_PATH"] = str(fake)
     with app.test_request_context():

@@ -1,5 +1,6 @@
 """SQLite in production: a live Postfix smtpd never fails a lookup while the app writes."""
 
+import glob
 import grp
 import os
 import smtplib
@@ -59,10 +60,11 @@ def test_smtpd_with_sqlite_maps_sees_no_failed_lookup_during_writes(mail_app, ma
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         db.session.remove()
     db_path = make_url(mail_app.config["SQLALCHEMY_DATABASE_URI"]).database
-    # What generate-postfix-maps tells the administrator to do.
-    for path in (os.path.dirname(db_path), db_path):
+    # What generate-postfix-maps tells the administrator to do (the files are created 0640).
+    directory = os.path.dirname(db_path)
+    for path in (directory, *glob.glob(f"{db_path}*")):
         os.chown(path, -1, grp.getgrnam("postfix").gr_gid)
-        os.chmod(path, os.stat(path).st_mode | 0o060)
+        os.chmod(path, os.stat(path).st_mode | 0o060 | (0o2000 if path == directory else 0))
     names = ("sql-domains.cf", "sql-aliases.cf", "sql-maintain.cf")
     maps = {name: (maps_dir / name).read_text() for name in names}
     main_cf = {

@@ -90,7 +90,8 @@ def prepare_sqlite_for_postfix(db_path: str | os.PathLike) -> None:
         conn.execute("PRAGMA journal_mode=WAL")  # persistent; readers no longer see "locked"
     conn.close()
     shutil.chown(db_path.parent, group="postfix")
-    db_path.parent.chmod(db_path.parent.stat().st_mode | stat.S_IRWXG)
+    # Set-group-ID: the -wal/-shm files SQLite creates later get group postfix too.
+    db_path.parent.chmod(db_path.parent.stat().st_mode | stat.S_IRWXG | stat.S_ISGID)
     # The -wal/-shm files the app already made too: readers write them.
     for path in (db_path, *(db_path.with_name(db_path.name + x) for x in ("-wal", "-shm"))):
         if path.exists():

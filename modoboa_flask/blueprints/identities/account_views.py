@@ -3,7 +3,7 @@
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
-from ... import signals, tabs
+from ... import mailops, signals, tabs
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...htmx import hx_redirect
@@ -81,6 +81,7 @@ def account_edit(account_id):
         active=active,
         actions=actions,
         delete_form=DeleteAccountForm(),
+        operations=mailops.pending_operations(account.mailbox),
     )
 
 

@@ -71,12 +71,19 @@ def import_command(sepchar, continue_on_error, crypt_password, dry_run, row_by_r
               help="Field separator.")  # fmt: skip
 @click.option("--layout", type=click.Choice(["2", "1.6"]), default="2", show_default=True,
               help="Modoboa version of the domain rows (1.6: no mailbox quota).")  # fmt: skip
+@click.option("--with-passwords", is_flag=True,
+              help="Include password hashes (to move accounts to another server).")  # fmt: skip
 @click.argument("kind", type=click.Choice(["domains", "identities"]))
-def export_command(sepchar, layout, kind):
+def export_command(sepchar, layout, with_passwords, kind):
     """Write every domain (with its aliases) or every identity as CSV to standard output."""
     actor = act_as_superuser()
-    record_export(kind)
-    rows = domain_rows(actor, layout=layout) if kind == "domains" else identity_rows(actor)
+    if with_passwords and kind != "identities":
+        raise click.UsageError("--with-passwords only applies to identities.")
+    record_export(kind, with_passwords)
+    if kind == "domains":
+        rows = domain_rows(actor, layout=layout)
+    else:
+        rows = identity_rows(actor, with_passwords=with_passwords)
     out = sys.stdout.buffer  # bytes: the \r\n line ends reach the file as they are
     for line in csv_lines(rows, sepchar):
         out.write(line.encode())

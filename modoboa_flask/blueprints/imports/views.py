@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
+from ...exceptions import PermissionDenied
 from ...imports import FileProblem, Options, run_import, uploads
-from ...imports.export import csv_lines, domain_rows, filename, identity_rows, record_export
+from ...imports.export import (
+    check_with_passwords,
+    csv_lines,
+    domain_rows,
+    filename,
+    identity_rows,
+    record_export,
+)
 from ...imports.reader import check_sepchar
 from ...permissions import has_perm, require
 from . import bp, filters
@@ -85,20 +93,25 @@ def commit(kind):
 @bp.get("/export/<any(domains, identities):kind>")
 @require()
 def export(kind):
-    """Download what the list's current filters select, as CSV."""
+    """Download what the list's current filters select, as CSV (hashes: `?with_passwords=1`)."""
     if not _may_import(kind):
         abort(403)
     sepchar = request.args.get("sepchar", ";")
+    user = current_user._get_current_object()
     try:
         check_sepchar(sepchar)
+        asked = kind == "identities" and request.args.get("with_passwords") in ("1", "on", "true")
+        with_passwords = check_with_passwords(user, asked)
     except FileProblem as exc:
         abort(400, str(exc))
-    user = current_user._get_current_object()
-    record_export(kind)
+    except PermissionDenied:
+        abort(403)
+    record_export(kind, with_passwords)
     if kind == "domains":
         rows = domain_rows(user, filters.domains_statement(user, request.args))
     else:
-        rows = identity_rows(user, *filters.identities_statements(user, request.args))
+        statements = filters.identities_statements(user, request.args)
+        rows = identity_rows(user, *statements, with_passwords=with_passwords)
     response = Response(stream_with_context(csv_lines(rows, sepchar)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename(kind)}"'
     return response

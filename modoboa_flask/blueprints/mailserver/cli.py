@@ -42,13 +42,16 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
                 click.echo()
             click.echo(postfix_conf.master_cf(postfix_conf.relay_services()), nl=False)
         return
-    report = generator.generate_postfix_maps(
-        destdir,
-        database,
-        force=force_overwrite,
-        keep_credentials=not (force_overwrite or dburl),
-        commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
-    )
+    try:
+        report = generator.generate_postfix_maps(
+            destdir,
+            database,
+            force=force_overwrite,
+            keep_credentials=not (force_overwrite or dburl),
+            commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
+        )
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
     for name in report.modified:
         click.echo(f"Cannot upgrade '{name}' map because it has been modified.", err=True)
     click.echo(f"{len(report.written)} map file(s) written to {report.destdir}.")
@@ -103,10 +106,13 @@ def generate_dovecot_conf_command(
         destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
     )
     os.makedirs(destdir, exist_ok=True)
-    dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
     dict_conf = dovecot.render_dict_conf(database)
-    dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
-    dovecot.write_private(os.path.join(destdir, dovecot.CONF_INCLUDE), include)
+    try:
+        dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
+        dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
+        dovecot.write_private(os.path.join(destdir, dovecot.CONF_INCLUDE), include)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
     names = f"{dovecot.SQL_CONF}, {dovecot.DICT_CONF} and {dovecot.CONF_INCLUDE}"
     click.echo(f"Wrote {names} to {os.path.abspath(destdir)}.")
     for message in dovecot.owner_warnings(owner, group):
@@ -119,9 +125,8 @@ def generate_dovecot_conf_command(
 @bp.cli.command("handle-mailbox-operations")
 @click.option(
     "--pidfile",
-    default="/tmp/handle_mailbox_operations.pid",  # noqa: S108 - Modoboa's default, lock only
-    show_default=True,
-    help="Lock file preventing two runs at once.",
+    help="Lock file preventing two runs at once. Default: handle_mailbox_operations.pid in "
+    "the instance folder, else /run/modoboa (not /tmp, where anyone could plant it).",
 )
 def handle_mailbox_operations_command(pidfile):
     """Rename and delete maildirs queued by the app (run from cron as the mailbox owner)."""
@@ -129,10 +134,12 @@ def handle_mailbox_operations_command(pidfile):
         click.echo("Mailbox handling is off (admin.handle_mailboxes): nothing to do.")
         return
     try:
-        with mailboxops.pid_lock(pidfile):
-            ok, failed = mailboxops.handle_operations()
-    except mailboxops.AlreadyRunning as exc:
+        with mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()):
+            ok, failures = mailboxops.handle_operations()
+    except (mailboxops.AlreadyRunning, mailboxops.PidFileRefused) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{ok} operation(s) done, {failed} failed.")
-    if failed:
+    for message in failures:
+        click.echo(message, err=True)
+    click.echo(f"{ok} operation(s) done, {len(failures)} failed.")
+    if failures:
         sys.exit(1)

@@ -11,8 +11,10 @@ import grp
 import os
 import pwd
 import re
+import secrets
 from dataclasses import dataclass
 
+from ...exceptions import BadRequest
 from .connection import MailDatabase
 
 SQL_CONF = "dovecot-sql.conf.ext"
@@ -256,18 +258,36 @@ service dict {{
 """
 
 
+def refuse_link(path: str) -> None:
+    """Refuse a destination someone replaced with a symbolic link (issue 11, point 9)."""
+    if os.path.islink(path):
+        raise BadRequest(f"Refusing to write {path}: it is a symbolic link.")
+
+
 def write_private(path: str, text: str, group: str = "dovecot") -> None:
     """Write a config file for root and *group* only (it may hold a database password).
 
     The reading daemon (Dovecot's dict process, Postfix's map lookups) runs unprivileged and
     reads through its group; without such a group on this machine, root-only is still correct.
+    The text goes to a new temporary file beside *path* (never through a link) that replaces
+    *path* in one step, so a reader never sees half a file and a planted link is not followed.
     """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(path, 0o640)
-    if os.geteuid() == 0:
-        try:
-            os.chown(path, 0, grp.getgrnam(group).gr_gid)
-        except KeyError:
-            pass
+    refuse_link(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o640)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fchmod(fh.fileno(), 0o640)  # whatever the umask
+            if os.geteuid() == 0:
+                try:
+                    os.fchown(fh.fileno(), 0, grp.getgrnam(group).gr_gid)
+                except KeyError:
+                    pass
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

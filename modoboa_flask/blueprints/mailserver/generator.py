@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .connection import MailDatabase
-from .dovecot import write_private
+from .dovecot import refuse_link, write_private
 from .postfix_maps import PostfixMap, all_maps
 
 CHECKSUM_FILE = "modoboa-postfix-maps.chk"
@@ -62,6 +62,7 @@ def parse_map_file(path: str) -> dict[str, str]:
 def read_checksums(destdir: str) -> dict[str, tuple[str, str]]:
     """{filename: (dbtype, md5)} from the checksum file (empty when there is none)."""
     path = os.path.join(destdir, CHECKSUM_FILE)
+    refuse_link(path)
     if not os.path.exists(path):
         return {}
     result = {}
@@ -88,6 +89,7 @@ def generate_postfix_maps(
     checksums = {}
     for pmap in all_maps():
         path = os.path.join(destdir, pmap.filename)
+        refuse_link(path)  # before reading it: a link could point anywhere
         dbtype, connection = database.dbtype, database.postfix_params()
         if os.path.exists(path) and not force:
             with open(path) as fh:
@@ -105,7 +107,6 @@ def generate_postfix_maps(
         write_private(path, text, group="postfix")
         checksums[pmap.filename] = (dbtype, _md5(text))
         report.written.append(pmap.filename)
-    with open(os.path.join(destdir, CHECKSUM_FILE), "w") as fh:
-        for name, (dbtype, digest) in checksums.items():
-            fh.write(f"{name}:{dbtype}:{digest}\n")
+    lines = "".join(f"{name}:{dbtype}:{digest}\n" for name, (dbtype, digest) in checksums.items())
+    write_private(os.path.join(destdir, CHECKSUM_FILE), lines, group="postfix")
     return report

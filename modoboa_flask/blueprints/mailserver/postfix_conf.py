@@ -149,9 +149,10 @@ def sqlite_permission_advice(path: str) -> str:
     directory = os.path.dirname(path)
     return (
         "# SQLite: Postfix's daemons run as user 'postfix' and, in WAL mode, readers write\n"
-        "# the -shm/-wal files next to the database. Group 'postfix' must be able to write\n"
-        "# the database file and its directory:\n"
-        f"#     chgrp postfix {directory} {path} && chmod g+w {directory} {path}\n"
+        "# the -shm/-wal files next to the database. The app creates them 0640 (like the\n"
+        "# database): group 'postfix' must own and be able to write them, and the directory's\n"
+        "# set-group-ID bit gives the files SQLite creates later that group too:\n"
+        f"#     chgrp postfix {directory} {path}* && chmod g+ws {directory} && chmod g+w {path}*\n"
         "# (Dovecot's dict process gets the same group: `flask generate-dovecot-conf`).\n"
         "# PostgreSQL is recommended for servers that take real traffic.\n"
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 
 from ... import audit, params
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
-from ...models import Log, utcnow
+from ...models import Log
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Who may open the "Modoboa" area: super admins hold every permission; no role grants it.
@@ -82,13 +82,6 @@ def set_parameter(actor, key: str, raw: str) -> object:
         )
         raise BadRequest(message, field=param.name)
     return values[param.name]
-
-
-def clean_logs(now: datetime | None = None) -> int:
-    """Delete audit rows older than `core.log_maximum_age` days; return how many. No commit."""
-    limit = (now or utcnow()) - timedelta(days=params.get("core.log_maximum_age"))
-    result = db.session.execute(delete(Log).where(Log.date_created < limit))
-    return result.rowcount or 0
 
 
 def _day(text: str) -> datetime | None:

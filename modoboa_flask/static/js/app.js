@@ -8,3 +8,16 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// "Export with password hashes" (super admins): the export link is re-sent out of band as
+// the list is searched, so the option is read when the link is followed, not when ticked.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[id$='-export']");
+  if (!link) return;
+  const option = document.querySelector(`[data-export-link='${link.id}']`);
+  if (!option) return;
+  const url = new URL(link.href, window.location.href);
+  if (option.checked) url.searchParams.set("with_passwords", "1");
+  else url.searchParams.delete("with_passwords");
+  link.href = url.toString();
+});

@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from modoboa_flask.accounts import load_initial_data
 from modoboa_flask.extensions import db
@@ -61,3 +61,81 @@ def test_every_mail_server_lookup_column_is_indexed():
         }
         for table, columns in expected.items():
             assert columns <= leading_columns(table), table
+
+
+def test_sql_written_for_modoboas_schema_still_inserts():
+    """Columns the project added have server defaults: Modoboa's own column lists suffice."""
+    with migrated_app() as app, app.app_context():
+        load_initial_data()
+        with db.engine.begin() as conn:
+            sql = conn.exec_driver_sql
+            sql(
+                "INSERT INTO core_user (username, first_name, last_name, email, password,"
+                " is_superuser, is_staff, is_active, is_local, master_user, date_joined,"
+                " language) VALUES ('u@x.org', '', '', 'u@x.org', '', FALSE, FALSE, TRUE,"
+                " TRUE, FALSE, CURRENT_TIMESTAMP, 'en')"
+            )
+            sql(
+                "INSERT INTO admin_domain (name, quota, enabled, type)"
+                " VALUES ('x.org', 0, TRUE, 'domain')"
+            )
+            sql(
+                "INSERT INTO admin_mailbox (address, quota, use_domain_quota, domain_id, user_id)"
+                " SELECT 'u', 0, FALSE, d.id, u.id FROM admin_domain d, core_user u"
+                " WHERE d.name = 'x.org' AND u.username = 'u@x.org'"
+            )
+            sql(
+                "INSERT INTO admin_mailboxoperation (mailbox_id, type, argument)"
+                " SELECT id, 'rename', '/srv/vmail/x.org/old' FROM admin_mailbox"
+            )
+            sql(
+                "INSERT INTO core_log (message, level, logger, date_created)"
+                " VALUES ('m', 'INFO', 'modoboa.admin', CURRENT_TIMESTAMP)"
+            )
+            row = sql(
+                "SELECT u.role, op.last_error, op.created, d.default_mailbox_quota, d.creation"
+                " FROM core_user u, admin_mailboxoperation op, admin_domain d"
+                " WHERE u.username = 'u@x.org'"
+            ).one()
+        role, last_error, created, default_quota, creation = row
+        assert (role, last_error, default_quota) == ("SimpleUsers", "", 0)
+        assert created is not None and creation is not None
+        # The default is UTC, like the values the app writes (naive UTC).
+        from modoboa_flask.models import Domain, MailboxOperation, utcnow
+
+        op = db.session.scalar(select(MailboxOperation))
+        domain = db.session.scalar(select(Domain).where(Domain.name == "x.org"))
+        for stamp in (op.created, domain.creation, domain.last_modification):
+            assert abs((utcnow() - stamp).total_seconds()) < 120
+
+
+def test_upgrading_an_existing_database_keeps_its_rows():
+    """SQLite rebuilds tables to change a default: referencing rows must survive it."""
+    from flask_migrate import downgrade, upgrade
+
+    with migrated_app() as app, app.app_context():
+        downgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO core_user (username, first_name, last_name, email, password, role,"
+                " is_superuser, is_staff, is_active, is_local, master_user, date_joined,"
+                " last_modification, language) VALUES ('u@x.org', '', '', 'u@x.org', '',"
+                " 'SimpleUsers', FALSE, FALSE, TRUE, TRUE, FALSE, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 'en')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO admin_domain (name, quota, default_mailbox_quota, enabled, type,"
+                " creation, last_modification) VALUES ('x.org', 0, 0, TRUE, 'domain',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO admin_mailbox (address, quota, use_domain_quota, domain_id, user_id,"
+                " creation, last_modification) SELECT 'u', 0, FALSE, d.id, u.id,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM admin_domain d, core_user u"
+            )
+        db.engine.dispose()
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM admin_mailbox").scalar() == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, utc_now_column, utcnow
 
 SUPERADMINS = "SuperAdmins"
 RESELLERS = "Resellers"
@@ -65,7 +65,10 @@ class User(UserMixin, Base):
     # Dovecot's password_query/user_query filter on (email, is_active).
     email: Mapped[str] = mapped_column(String(254), default="", index=True)
     password: Mapped[str] = mapped_column(String(256), default="")
-    role: Mapped[str] = mapped_column(String(32), default=SIMPLEUSERS, index=True)
+    # Server default: SQL written for Modoboa's schema (no role column) creates simple users.
+    role: Mapped[str] = mapped_column(
+        String(32), default=SIMPLEUSERS, server_default=SIMPLEUSERS, index=True
+    )
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
@@ -73,7 +76,7 @@ class User(UserMixin, Base):
     master_user: Mapped[bool] = mapped_column(Boolean, default=False)
     date_joined: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    last_modification: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    last_modification: Mapped[datetime] = utc_now_column(onupdate=utcnow)
     language: Mapped[str] = mapped_column(String(10), default="en")
     phone_number: Mapped[str | None] = mapped_column(String(128), nullable=True)
     secondary_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
@@ -171,13 +174,14 @@ class Log(Base):
     message: Mapped[str] = mapped_column(String(255))
     level: Mapped[str] = mapped_column(String(15), default="INFO", index=True)
     logger: Mapped[str] = mapped_column(String(30), default="modoboa.admin", index=True)
-    username: Mapped[str] = mapped_column(String(254), default="", index=True)
-    ip_address: Mapped[str] = mapped_column(String(45), default="")
-    channel: Mapped[str] = mapped_column(String(10), default="ui")
-    action: Mapped[str] = mapped_column(String(20), default="")
-    object_type: Mapped[str] = mapped_column(String(30), default="", index=True)
+    # Columns Modoboa's core_log lacks: server defaults keep its INSERTs working.
+    username: Mapped[str] = mapped_column(String(254), default="", server_default="", index=True)
+    ip_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    channel: Mapped[str] = mapped_column(String(10), default="ui", server_default="")
+    action: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    object_type: Mapped[str] = mapped_column(String(30), default="", server_default="", index=True)
     object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    object_repr: Mapped[str] = mapped_column(String(254), default="")
+    object_repr: Mapped[str] = mapped_column(String(254), default="", server_default="")
     changes: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 

@@ -19,7 +19,7 @@ class Domain(TimestampMixin, Base):
     # MB shared by every mailbox of the domain; 0 = unlimited.
     quota: Mapped[int] = mapped_column(Integer, default=0)
     # MB given to new mailboxes that follow the domain default; 0 = unlimited.
-    default_mailbox_quota: Mapped[int] = mapped_column(Integer, default=0)
+    default_mailbox_quota: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     type: Mapped[str] = mapped_column(String(20), default="domain")
     # The reseller or super admin who created the domain.

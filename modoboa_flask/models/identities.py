@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, TimestampMixin, utcnow
+from .base import Base, TimestampMixin, utc_now_column
 
 
 class Mailbox(TimestampMixin, Base):
@@ -75,8 +75,9 @@ class MailboxOperation(Base):
     )
     type: Mapped[str] = mapped_column(String(20))  # "rename" | "delete"
     argument: Mapped[str] = mapped_column(Text)  # old home (rename) or path to remove (delete)
-    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_error: Mapped[str] = mapped_column(Text, default="")
+    # Server defaults: Modoboa's SQL inserts (mailbox_id, type, argument) only.
+    created: Mapped[datetime] = utc_now_column()
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     mailbox = relationship("Mailbox")
 

@@ -27,7 +27,9 @@ class RelayDomain(TimestampMixin, Base):
         ForeignKey("admin_domain.id", ondelete="CASCADE"), unique=True, nullable=True
     )
     target_host: Mapped[str] = mapped_column(String(255))
-    target_port: Mapped[int] = mapped_column(Integer, default=25)
+    target_port: Mapped[int] = mapped_column(
+        Integer, default=25, server_default="25"
+    )  # 1.6.2 lacks it
     service_id: Mapped[int] = mapped_column(
         ForeignKey("postfix_relay_domains_service.id"), index=True
     )

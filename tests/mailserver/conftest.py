@@ -39,6 +39,13 @@ def mail_database_url():
 @pytest.fixture(scope="session")
 def mail_app():
     """An app on a migrated database holding fixtureset.build()'s data."""
+    with fixture_app() as app:
+        yield app
+
+
+@contextlib.contextmanager
+def fixture_app():
+    """A new app and database holding fixtureset.build()'s data (MAIL_ROOT: its maildirs)."""
     with mail_database_url() as url:
         root = make_peer_dir("mailroot")
         app = make_app(

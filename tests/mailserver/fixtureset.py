@@ -45,6 +45,15 @@ EXPECTED = {
     ("sql-aliases.cf", "@alias.net"): {"@example.com"},  # domain alias mapping
     ("sql-aliases.cf", "fwd@example.com"): {"fwd@example.com", "far@elsewhere.test"},
     ("sql-aliases.cf", "nobody@example.com"): None,
+    ("sql-mailboxes.cf", "user@example.com"): "user@example.com",
+    ("sql-mailboxes.cf", "USER@Example.com"): "user@example.com",
+    ("sql-mailboxes.cf", "off@example.com"): None,  # disabled account
+    ("sql-mailboxes.cf", "user@disabled.org"): None,  # disabled domain
+    ("sql-mailboxes.cf", "nobody@example.com"): None,
+    ("sql-mailboxes.cf", "local@relay.tld"): None,  # relay domains are not virtual domains
+    ("sql-disabled-mailboxes.cf", "off@example.com"): "550 5.2.1 Mailbox disabled",
+    ("sql-disabled-mailboxes.cf", "user@example.com"): None,
+    ("sql-disabled-mailboxes.cf", "nobody@example.com"): None,
     ("sql-maintain.cf", "moved@example.com"): MAINTAIN,
     ("sql-maintain.cf", "user@example.com"): None,
     ("sql-sender-login-mailboxes.cf", "user@example.com"): "user@example.com",

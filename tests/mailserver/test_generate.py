@@ -1,7 +1,12 @@
 """generate-postfix-maps and generate-dovecot-conf: content, options, upgrades."""
 
+import re
+
+from sqlalchemy import select
+
 from modoboa_flask import signals
 from modoboa_flask.blueprints.mailserver.postfix_maps import PostfixMap
+from modoboa_flask.extensions import db
 
 PG = "postgresql+psycopg://pfuser:s3cret@db.example:5433/maildb"
 
@@ -146,3 +151,113 @@ def test_dovecot_conf_refuses_a_quota_format_without_quota(runner, tmp_path):
     assert result.exit_code != 0
     assert "must contain {quota}" in result.output
     assert not path.exists()
+
+
+def _main_cf(runner, tmp_path, dburl=PG):
+    result = _gen(runner, tmp_path / "maps", "--dburl", dburl, "--print-main-cf")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _parameters(text):
+    """main.cf parameters: {name: value with continuation lines joined}."""
+    params, name = {}, None
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line[0].isspace():
+            params[name] = f"{params[name]} {line.strip()}".strip()
+            continue
+        name, value = line.split(" = ", 1) if " = " in line else (line.rstrip(" ="), "")
+        params[name] = value
+    return params
+
+
+def test_print_main_cf_prints_only_main_cf_syntax(runner, tmp_path):
+    text = _main_cf(runner, tmp_path, "sqlite:////srv/modoboa/app.db")
+    for line in text.splitlines():
+        ok = not line or line.startswith("#") or line.startswith("    ")
+        assert ok or re.match(r"^[a-z_]+ =( |$)", line), line
+    assert "chgrp postfix /srv/modoboa /srv/modoboa/app.db" in text  # advice as a comment
+    assert not (tmp_path / "maps").exists()
+
+
+def test_main_cf_is_complete_for_a_virtual_mailbox_server(runner, tmp_path):
+    p = _parameters(_main_cf(runner, tmp_path))
+    d = f"pgsql:{tmp_path}/maps"
+    assert p["virtual_mailbox_maps"] == f"{d}/sql-mailboxes.cf"
+    assert p["virtual_transport"] == "lmtp:unix:private/dovecot-lmtp"
+    assert (p["smtpd_sasl_type"], p["smtpd_sasl_path"]) == ("dovecot", "private/auth")
+    relay = p["smtpd_relay_restrictions"].split()
+    assert relay == ["permit_mynetworks", "permit_sasl_authenticated", "reject_unauth_destination"]
+    recipient = p["smtpd_recipient_restrictions"].split()
+    # Verification only through the relay-domain map, never for every recipient.
+    assert "reject_unverified_recipient" not in recipient
+    assert f"{d}/sql-relay-recipient-verification.cf" in recipient
+    assert f"{d}/sql-disabled-mailboxes.cf" in recipient
+    assert recipient.index("permit_sasl_authenticated") > recipient.index(f"{d}/sql-maintain.cf")
+    assert p["unverified_recipient_reject_code"] == "550"
+    assert p["smtpd_sender_restrictions"] == "reject_sender_login_mismatch"
+    assert len(p["smtpd_sender_login_maps"].split()) == 3
+
+
+def test_print_master_cf_names_submission_and_the_relay_services(app, tmp_path):
+    from modoboa_flask.models import Domain, RelayDomain, Service
+
+    with app.app_context():
+        stock = db.session.scalar(select(Service).where(Service.name == "relay"))
+        stock = stock or Service(name="relay")  # load_initial_data makes it
+        used, unused = Service(name="relay-out"), Service(name="spare")
+        db.session.add_all([used, stock, unused])
+        for name, service in (("a.test", used), ("b.test", stock)):
+            domain = Domain(name=name, type="relaydomain")
+            db.session.add(RelayDomain(domain=domain, target_host="mx", service=service))
+        db.session.commit()
+    result = _gen(app.test_cli_runner(), tmp_path, "--dburl", PG, "--print-master-cf")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "submission inet n       -       n       -       -       smtpd" in lines
+    assert "  -o smtpd_sasl_auth_enable=yes" in lines
+    assert "  -o smtpd_tls_security_level=encrypt" in lines
+    assert "relay-out  unix  -       -       n       -       -       smtp" in lines
+    assert "# relay: already in Postfix's stock master.cf" in lines
+    assert not any("spare" in line for line in lines)
+    assert not list(tmp_path.iterdir())
+
+
+def test_dovecot_include_has_mailboxes_listeners_and_quota(runner, tmp_path):
+    result, _path = _dovecot(
+        runner, tmp_path, "--uid", "65534", "--gid", "65534", "--postfix-spool", "/srv/spool"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    text = (tmp_path / "99-modoboa.conf").read_text()
+    assert (tmp_path / "99-modoboa.conf").stat().st_mode & 0o777 == 0o640
+    for expected in (
+        "mail_location = maildir:~/Maildir",
+        "first_valid_uid = 65534",
+        "unix_listener /srv/spool/private/dovecot-lmtp {",
+        "unix_listener /srv/spool/private/auth {",
+        f"  args = {tmp_path}/dovecot-sql.conf.ext",
+        "  mail_plugins = $mail_plugins quota",
+        "  quota = dict:User quota::proxy::sqlquota",
+        f"  sqlquota = pgsql:{tmp_path}/dovecot-dict-sql.conf.ext",
+        "    user = nobody",  # the dict socket: the maildir owner's name for Dovecot
+    ):
+        assert expected in text.splitlines() or expected in text, expected
+    assert "extra_groups" not in text  # only SQLite needs the dict to write the file
+
+
+def test_dovecot_conf_says_plainly_that_the_maildir_owner_is_missing(runner, tmp_path):
+    result, _path = _dovecot(runner, tmp_path, "--uid", "no-such-vmail")
+    assert result.exit_code == 0, result.output
+    assert "The maildir owner 'no-such-vmail' does not exist on this machine" in result.output
+    text = (tmp_path / "99-modoboa.conf").read_text()
+    assert "first_valid_uid" not in text and "    user = no-such-vmail" in text
+
+
+def test_dovecot_conf_refuses_an_owner_that_is_not_a_name_or_number(runner, tmp_path):
+    result, path = _dovecot(runner, tmp_path, "--uid", "vmail\n}")
+    assert result.exit_code != 0
+    assert "Invalid maildir owner" in result.output
+    assert not path.exists() and not (tmp_path / "99-modoboa.conf").exists()

@@ -23,11 +23,11 @@ def _answer(got, expected):
     return got
 
 
-def test_the_eleven_maps_are_generated(maps_dir):
+def test_the_thirteen_maps_are_generated(maps_dir):
     assert map_files(maps_dir) == sorted({name for name, _key in EXPECTED})
-    assert len(map_files(maps_dir)) == 11
+    assert len(map_files(maps_dir)) == 13
     checksums = (maps_dir / "modoboa-postfix-maps.chk").read_text().splitlines()
-    assert len(checksums) == 11
+    assert len(checksums) == 13
 
 
 def test_every_map_answers_exactly_what_the_fixture_set_implies(maps_dir, database_driver):

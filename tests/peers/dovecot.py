@@ -78,13 +78,18 @@ class DovecotInstance:
     Path a file to read); ``{mail_root}`` in it is replaced by this instance's mail directory,
     e.g. ``user_query = SELECT '{mail_root}/%Ld/%Ln' AS home, 65534 AS uid, 65534 AS gid ...``.
     *dict_conf* (same rules) enables the quota plugin with a SQL dict ("quota:dict:proxy").
+
+    *include* (a conf file, e.g. the one `generate-dovecot-conf` writes) replaces all of that:
+    dovecot.conf is then only this instance's lines (directories, log, listeners on free
+    ports, no login penalties) followed by ``!include`` of that file; *sql_conf* is unused.
     """
 
     def __init__(
         self,
-        sql_conf: str | os.PathLike,
+        sql_conf: str | os.PathLike | None = None,
         dict_conf: str | os.PathLike | None = None,
         *,
+        include: os.PathLike | None = None,
         lmtp: bool = True,
         sieve: bool = False,
         quota_rule: str = "*:storage=0",
@@ -94,7 +99,8 @@ class DovecotInstance:
         debug: bool = False,
         timeout: float = 30,
     ):
-        self.sql_conf = _read_text(sql_conf)
+        self.include = include
+        self.sql_conf = _read_text(sql_conf) if sql_conf is not None else ""
         self.dict_conf = _read_text(dict_conf) if dict_conf is not None else None
         self.lmtp, self.sieve = lmtp, sieve
         self.quota_rule = quota_rule
@@ -130,6 +136,27 @@ class DovecotInstance:
             raise ValueError("sql_conf has no 'driver =' line")
         return match.group(1)
 
+    def _listeners(self) -> str:
+        return f"""\
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = 0
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+"""
+
     def _dovecot_conf(self) -> str:
         d = self.dir
         protocols = ["imap"] + ["lmtp"] * self.lmtp + ["sieve"] * self.sieve
@@ -155,6 +182,12 @@ service anvil {{
     mode = 0
   }}
 }}
+{self._listeners()}"""
+        ]
+        if self.include is not None:
+            return parts[0] + f"!include {self.include}\n" + self.extra_conf
+        parts.append(
+            f"""\
 first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:~/Maildir
@@ -186,25 +219,8 @@ userdb {{
   driver = sql
   args = {d}/dovecot-sql.conf.ext
 }}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {self.imap_port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = 0
-  }}
-  inet_listener pop3s {{
-    port = 0
-  }}
-}}
 """
-        ]
+        )
         if self.dict_conf is not None:
             parts.append(
                 f"""\
@@ -268,11 +284,13 @@ plugin {{
         os.chown(self.mail_root, self.mail_uid, self.mail_gid)
         self.log_path.touch()
         self.imap_port = free_port()
-        self.lmtp_port = free_port() if self.lmtp else None
+        # With an include, LMTP listens where the include says (Postfix's unix socket).
+        self.lmtp_port = free_port() if self.lmtp and self.include is None else None
         self.sieve_port = free_port() if self.sieve else None
-        sql = self.dir / "dovecot-sql.conf.ext"
-        sql.write_text(self.sql_conf.replace("{mail_root}", str(self.mail_root)))
-        sql.chmod(0o600)  # may hold a DB password
+        if self.include is None:
+            sql = self.dir / "dovecot-sql.conf.ext"
+            sql.write_text(self.sql_conf.replace("{mail_root}", str(self.mail_root)))
+            sql.chmod(0o600)  # may hold a DB password
         if self.dict_conf is not None:
             (self.dir / "dovecot-dict-sql.conf.ext").write_text(self.dict_conf)
         self.conf_path.write_text(self._dovecot_conf())

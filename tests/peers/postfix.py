@@ -44,7 +44,8 @@ def available(driver: str | None = None) -> bool:
     return True
 
 
-def _backdate(*paths: Path) -> None:
+def backdate(*paths: Path) -> None:
+    """Make files older than Postfix's 2 s "cool down" window (a first lookup is then fast)."""
     # Older than Postfix's 2 s "cool down" window, so the first lookup does not take ~2 s.
     past = time.time() - 60
     for path in paths:
@@ -64,7 +65,7 @@ def postmap_query(
         (workdir / "main.cf").write_text("")
         copy = workdir / source.name
         shutil.copyfile(source, copy)
-        _backdate(copy, workdir / "main.cf")
+        backdate(copy, workdir / "main.cf")
         result = run([POSTMAP, "-c", workdir, "-q", key, f"{driver}:{copy}"], timeout=timeout)
     finally:
         remove_peer_dir(workdir)
@@ -89,9 +90,13 @@ def prepare_sqlite_for_postfix(db_path: str | os.PathLike) -> None:
         conn.execute("PRAGMA journal_mode=WAL")  # persistent; readers no longer see "locked"
     conn.close()
     shutil.chown(db_path.parent, group="postfix")
-    db_path.parent.chmod(db_path.parent.stat().st_mode | stat.S_IRWXG)
-    shutil.chown(db_path, group="postfix")
-    db_path.chmod(db_path.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP)
+    # Set-group-ID: the -wal/-shm files SQLite creates later get group postfix too.
+    db_path.parent.chmod(db_path.parent.stat().st_mode | stat.S_IRWXG | stat.S_ISGID)
+    # The -wal/-shm files the app already made too: readers write them.
+    for path in (db_path, *(db_path.with_name(db_path.name + x) for x in ("-wal", "-shm"))):
+        if path.exists():
+            shutil.chown(path, group="postfix")
+            path.chmod(path.stat().st_mode | stat.S_IRGRP | stat.S_IWGRP)
 
 
 _MASTER_CF = """\
@@ -104,6 +109,7 @@ bounce     unix  - - n -     0 bounce
 defer      unix  - - n -     0 bounce
 trace      unix  - - n -     0 bounce
 verify     unix  - - n -     1 verify
+tlsmgr     unix  - - n 1000? 1 tlsmgr
 flush      unix  n - n 1000? 0 flush
 proxymap   unix  - - n -     - proxymap
 proxywrite unix  - - n -     1 proxymap
@@ -113,6 +119,7 @@ retry      unix  - - n -     - error
 discard    unix  - - n -     - discard
 lmtp       unix  - - n -     - lmtp
 smtp       unix  - - n -     - smtp
+relay      unix  - - n -     - smtp
 anvil      unix  - - n -     1 anvil
 scache     unix  - - n -     1 scache
 postlog    unix-dgram n - n - 1 postlogd
@@ -127,6 +134,11 @@ class PostfixInstance:
     ``main_cf={"virtual_mailbox_domains": "sqlite:{etc}/sql-domains.cf"}``. *lmtp*
     ("127.0.0.1:PORT") delivers virtual mailboxes to Dovecot; without it they bounce.
     Nothing leaves the machine: relaying is refused and other transports are error:.
+
+    *config_text* (main.cf text, e.g. what `generate-postfix-maps --print-main-cf` prints)
+    replaces those test defaults: main.cf is then that text followed by this instance's
+    own lines (directories, log, host name, interfaces) and *main_cf*. *master_cf_text* is
+    appended to the instance's master.cf.
     """
 
     def __init__(
@@ -135,11 +147,14 @@ class PostfixInstance:
         maps: Mapping[str, str] | None = None,
         *,
         lmtp: str | None = None,
+        config_text: str | None = None,
+        master_cf_text: str = "",
         timeout: float = 30,
     ):
         self.main_cf = dict(main_cf or {})
         self.maps = dict(maps or {})
         self.lmtp = lmtp
+        self.config_text, self.master_cf_text = config_text, master_cf_text
         self.timeout = timeout
         self.dir: Path | None = None
         self.smtp_port: int | None = None
@@ -158,7 +173,13 @@ class PostfixInstance:
         """Return everything Postfix logged so far."""
         return self.maillog.read_text(errors="replace") if self.maillog.exists() else ""
 
-    def _base_main_cf(self) -> dict[str, str]:
+    @property
+    def queue_dir(self) -> Path:
+        """The queue directory (its private/ holds the LMTP and SASL sockets Dovecot makes)."""
+        return self.dir / "queue"
+
+    def _instance_main_cf(self) -> dict[str, str]:
+        """Where this instance lives and what it answers as: no mail policy."""
         d = self.dir
         return {
             "compatibility_level": "3.6",
@@ -176,22 +197,28 @@ class PostfixInstance:
             "mydestination": "",
             "local_recipient_maps": "",
             "local_transport": "error:local delivery disabled in tests",
+            "inet_interfaces": "127.0.0.1",
+            "inet_protocols": "ipv4",
+            "smtpd_peername_lookup": "no",
+            "disable_dns_lookups": "yes",
+            "smtp_host_lookup": "native",
+            "lmtp_host_lookup": "native",
+            "biff": "no",
+        }
+
+    def _base_main_cf(self) -> dict[str, str]:
+        """The instance plus a closed test policy: LMTP or nothing, no relaying."""
+        return {
+            **self._instance_main_cf(),
             "relayhost": "",
             "default_transport": "error:outbound mail disabled in tests",
             "relay_transport": "error:outbound mail disabled in tests",
             "virtual_transport": f"lmtp:inet:{self.lmtp}"
             if self.lmtp
             else "error:no LMTP server in this test",
-            "inet_interfaces": "127.0.0.1",
-            "inet_protocols": "ipv4",
             "mynetworks": "127.0.0.0/8",
             "smtpd_relay_restrictions": "reject_unauth_destination",
-            "smtpd_peername_lookup": "no",
             "smtpd_banner": "$myhostname ESMTP",
-            "disable_dns_lookups": "yes",
-            "smtp_host_lookup": "native",
-            "lmtp_host_lookup": "native",
-            "biff": "no",
             "append_dot_mydomain": "no",
         }
 
@@ -210,11 +237,17 @@ class PostfixInstance:
             path.write_text(text.replace("{etc}", str(etc)))
             shutil.chown(path, user="root", group="postfix")  # may hold a DB password
             path.chmod(0o640)
-        conf = self._base_main_cf()
+        head = ""
+        if self.config_text is None:
+            conf = self._base_main_cf()
+        else:
+            head = self.config_text + "\n# Test instance (later lines win):\n"
+            conf = self._instance_main_cf()
         conf.update({k: v.replace("{etc}", str(etc)) for k, v in self.main_cf.items()})
-        (etc / "main.cf").write_text("".join(f"{k} = {v}\n" for k, v in conf.items()))
-        (etc / "master.cf").write_text(_MASTER_CF.format(smtp_port=self.smtp_port))
-        _backdate(*etc.iterdir())
+        (etc / "main.cf").write_text(head + "".join(f"{k} = {v}\n" for k, v in conf.items()))
+        master = _MASTER_CF.format(smtp_port=self.smtp_port) + self.master_cf_text
+        (etc / "master.cf").write_text(master)
+        backdate(*etc.iterdir())
         check = run([POSTFIX, "-c", etc, "check"], timeout=self.timeout)
         if check.returncode != 0:
             self._fail("postfix check failed")
@@ -237,7 +270,7 @@ class PostfixInstance:
 
     def reload(self) -> None:
         """Make the running Postfix re-read main.cf and restart its daemons."""
-        _backdate(*self.etc_dir.iterdir())
+        backdate(*self.etc_dir.iterdir())
         run([POSTFIX, "-c", self.etc_dir, "reload"], timeout=self.timeout)
 
     def stop(self) -> None:

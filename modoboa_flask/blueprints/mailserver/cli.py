@@ -12,7 +12,7 @@ from flask import current_app
 from ... import params
 from ...exceptions import ServiceError
 from ...passwords import SCHEME_CHOICES
-from . import bp, dovecot, generator, mailboxops
+from . import bp, dovecot, generator, mailboxops, postfix_conf
 from .connection import from_url
 
 
@@ -27,28 +27,36 @@ def _database(dburl: str | None):
 @click.option("--destdir", default=".", show_default=True, help="Where to write the maps.")
 @click.option("--dburl", help="Database the maps query (default: the app's own).")
 @click.option("--force-overwrite", is_flag=True, help="Rewrite hand-modified files too.")
-@click.option("--print-main-cf", is_flag=True, help="Only print the main.cf snippet.")
-def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf):
+@click.option("--print-main-cf", is_flag=True, help="Only print the main.cf lines.")
+@click.option("--print-master-cf", is_flag=True, help="Only print the master.cf services.")
+def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf, print_master_cf):
     """Write the Postfix SQL map files (and print the main.cf lines using them)."""
     database = _database(dburl)
-    if not print_main_cf:
-        try:
-            report = generator.generate_postfix_maps(
-                destdir,
-                database,
-                force=force_overwrite,
-                keep_credentials=not (force_overwrite or dburl),
-                commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
-            )
-        except ServiceError as exc:
-            raise click.ClickException(exc.message) from None
-        for name in report.modified:
-            click.echo(f"Cannot upgrade '{name}' map because it has been modified.", err=True)
-        click.echo(f"{len(report.written)} map file(s) written to {report.destdir}.")
-    click.echo("\nAdd to /etc/postfix/main.cf:\n")
-    click.echo(generator.main_cf_snippet(destdir, database.driver))
-    if database.dbtype == "sqlite":
-        click.echo("\n" + generator.sqlite_permission_advice(database.path))
+    sqlite_path = database.path if database.dbtype == "sqlite" else None
+    if print_main_cf or print_master_cf:
+        # Only Postfix syntax on stdout: the output is appended to the files as it is.
+        if print_main_cf:
+            click.echo(postfix_conf.main_cf(destdir, database.driver, sqlite_path), nl=False)
+        if print_master_cf:
+            if print_main_cf:
+                click.echo()
+            click.echo(postfix_conf.master_cf(postfix_conf.relay_services()), nl=False)
+        return
+    try:
+        report = generator.generate_postfix_maps(
+            destdir,
+            database,
+            force=force_overwrite,
+            keep_credentials=not (force_overwrite or dburl),
+            commandline=shlex.join(["flask", *sys.argv[1:]]) if sys.argv else "flask",
+        )
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    for name in report.modified:
+        click.echo(f"Cannot upgrade '{name}' map because it has been modified.", err=True)
+    click.echo(f"{len(report.written)} map file(s) written to {report.destdir}.")
+    click.echo("\nAdd to /etc/postfix/main.cf (or use --print-main-cf):\n")
+    click.echo(postfix_conf.main_cf(destdir, database.driver, sqlite_path))
 
 
 @bp.cli.command("generate-dovecot-conf")
@@ -66,11 +74,20 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     show_default=True,
     help="Dovecot quota rule; {quota} is the mailbox quota in MB (0 = unlimited).",
 )
-def generate_dovecot_conf_command(destdir, dburl, mail_home_template, uid, gid, quota_rule_format):
-    """Write dovecot-sql.conf.ext (passdb/userdb) and dovecot-dict-sql.conf.ext (quota)."""
+@click.option(
+    "--postfix-spool",
+    default="/var/spool/postfix",
+    show_default=True,
+    help="Postfix's queue directory: the LMTP and auth sockets go in its private/.",
+)
+def generate_dovecot_conf_command(
+    destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool
+):
+    """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
     database = _database(dburl)
     template = mail_home_template or current_app.config["MAIL_HOME_TEMPLATE"]
     uid = uid or params.get("admin.mailboxes_owner")
+    gid = gid or uid
     scheme = SCHEME_CHOICES.get(params.get("core.password_scheme"), "SHA512-CRYPT")
     try:
         sql_conf = dovecot.render_sql_conf(
@@ -78,21 +95,31 @@ def generate_dovecot_conf_command(destdir, dburl, mail_home_template, uid, gid, 
             default_pass_scheme=scheme,
             home_template=template,
             uid=uid,
-            gid=gid or uid,
+            gid=gid,
             quota_rule=quota_rule_format,
         )
+        owner = dovecot.resolve_owner(uid)
+        group = dovecot.resolve_owner(gid, group=True)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    include = dovecot.render_conf_include(
+        destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
+    )
     os.makedirs(destdir, exist_ok=True)
     dict_conf = dovecot.render_dict_conf(database)
     try:
         dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
         dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
+        dovecot.write_private(os.path.join(destdir, dovecot.CONF_INCLUDE), include)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"Wrote {dovecot.SQL_CONF} and {dovecot.DICT_CONF} to {os.path.abspath(destdir)}.")
-    click.echo("\nUse them in dovecot.conf:\n")
-    click.echo(dovecot.dovecot_conf_snippet(destdir, database.driver))
+    names = f"{dovecot.SQL_CONF}, {dovecot.DICT_CONF} and {dovecot.CONF_INCLUDE}"
+    click.echo(f"Wrote {names} to {os.path.abspath(destdir)}.")
+    for message in dovecot.owner_warnings(owner, group):
+        click.echo(f"Warning: {message}", err=True)
+    if os.path.abspath(destdir) != "/etc/dovecot/conf.d":
+        path = os.path.join(os.path.abspath(destdir), dovecot.CONF_INCLUDE)
+        click.echo(f"Add at the end of /etc/dovecot/dovecot.conf:\n!include {path}")
 
 
 @bp.cli.command("handle-mailbox-operations")

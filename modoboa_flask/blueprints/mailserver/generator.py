@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .connection import MailDatabase
 from .dovecot import refuse_link, write_private
-from .postfix_maps import LMTP_TRANSPORT, PostfixMap, all_maps
+from .postfix_maps import PostfixMap, all_maps
 
 CHECKSUM_FILE = "modoboa-postfix-maps.chk"
 _CONNECTION_KEYS = ("dbpath", "user", "password", "dbname", "hosts")
@@ -110,51 +110,3 @@ def generate_postfix_maps(
     lines = "".join(f"{name}:{dbtype}:{digest}\n" for name, (dbtype, digest) in checksums.items())
     write_private(os.path.join(destdir, CHECKSUM_FILE), lines, group="postfix")
     return report
-
-
-def main_cf_snippet(destdir: str, driver: str) -> str:
-    """The main.cf lines that use the generated maps (Modoboa's suggested configuration)."""
-    d = os.path.abspath(destdir)
-
-    def m(name: str) -> str:
-        return f"{driver}:{d}/{name}"
-
-    return "\n".join(
-        [
-            f"virtual_transport = {LMTP_TRANSPORT}",
-            f"virtual_mailbox_domains = {m('sql-domains.cf')}",
-            f"virtual_alias_domains = {m('sql-domain-aliases.cf')}",
-            f"virtual_alias_maps = {m('sql-aliases.cf')}",
-            f"relay_domains = {m('sql-relaydomains.cf')}",
-            "transport_maps =",
-            f"    {m('sql-spliteddomains-transport.cf')}",
-            f"    {m('sql-relaydomains-transport.cf')}",
-            "smtpd_recipient_restrictions =",
-            "    check_recipient_access",
-            f"        {m('sql-maintain.cf')}",
-            f"        {m('sql-relay-recipient-verification.cf')}",
-            "    permit_mynetworks",
-            "    reject_unauth_destination",
-            "    reject_unverified_recipient",
-            "smtpd_sender_login_maps =",
-            f"    {m('sql-sender-login-mailboxes.cf')}",
-            f"    {m('sql-sender-login-aliases.cf')}",
-            f"    {m('sql-sender-login-mailboxes-extra.cf')}",
-            "smtpd_sender_restrictions =",
-            "    reject_sender_login_mismatch",
-        ]
-    )
-
-
-def sqlite_permission_advice(path: str) -> str:
-    """Tell who must be able to write a SQLite database Postfix reads."""
-    directory = os.path.dirname(path)
-    return (
-        "SQLite: Postfix's daemons run as user 'postfix' and, in WAL mode, readers write the\n"
-        "-shm/-wal files next to the database. The app creates them 0640 (like the database):\n"
-        "group 'postfix' must own and be able to write them, and the directory's set-group-ID\n"
-        "bit gives the files SQLite creates later that group too:\n"
-        f"    chgrp postfix {directory} {path}* && chmod g+ws {directory} && chmod g+w {path}*\n"
-        "(and the same for the group Dovecot's auth and dict processes run as).\n"
-        "PostgreSQL is recommended for servers that take real traffic."
-    )

@@ -35,11 +35,11 @@ class PostfixMap:
 
 
 def _three(filename: str, template: str, description: str, **variants) -> PostfixMap:
-    """Build a map from one template; {t} is a true boolean test, {cat} concatenations."""
+    """Build a map from one template; {t}/{not}...{f} are boolean tests, variants per type."""
     forms = {
-        "mysql": {"t": "=1", "now": "UTC_TIMESTAMP()"},
-        "postgres": {"t": "", "now": "(now() AT TIME ZONE 'UTC')"},
-        "sqlite": {"t": "=1", "now": "datetime('now')"},
+        "mysql": {"t": "=1", "f": "=0", "not": "", "now": "UTC_TIMESTAMP()"},
+        "postgres": {"t": "", "f": "", "not": "NOT ", "now": "(now() AT TIME ZONE 'UTC')"},
+        "sqlite": {"t": "=1", "f": "=0", "not": "", "now": "datetime('now')"},
     }
     queries = {}
     for dbtype, values in forms.items():
@@ -67,6 +67,14 @@ CORE_MAPS = [
         "virtual_mailbox_domains: enabled hosted domains",
     ),
     _three(
+        "sql-mailboxes.cf",
+        "SELECT {full} FROM admin_mailbox mb INNER JOIN admin_domain dom ON mb.domain_id=dom.id "
+        "INNER JOIN core_user u ON mb.user_id=u.id WHERE dom.name='%d' AND mb.address='%u' "
+        "AND dom.type='domain' AND dom.enabled{t} AND u.is_active{t}",
+        "virtual_mailbox_maps: active mailboxes (an unknown address gets 550 at RCPT)",
+        full=_FULL_ADDRESS,
+    ),
+    _three(
         "sql-domain-aliases.cf",
         "SELECT dom.name FROM admin_domain dom INNER JOIN admin_domainalias domal "
         "ON dom.id=domal.target_id WHERE domal.name='%s' AND domal.enabled{t} AND dom.enabled{t}",
@@ -85,6 +93,13 @@ CORE_MAPS = [
         "INNER JOIN admin_domain dom ON mb.domain_id=dom.id INNER JOIN admin_mailboxoperation mbop "
         "ON mbop.mailbox_id=mb.id WHERE dom.name='%d' AND mb.address='%u' LIMIT 1",
         "check_recipient_access: 450 while a mailbox operation is pending",
+    ),
+    _three(
+        "sql-disabled-mailboxes.cf",
+        "SELECT '550 5.2.1 Mailbox disabled' FROM admin_mailbox mb "
+        "INNER JOIN admin_domain dom ON mb.domain_id=dom.id INNER JOIN core_user u "
+        "ON mb.user_id=u.id WHERE dom.name='%d' AND mb.address='%u' AND {not}u.is_active{f}",
+        "check_recipient_access: 550 for a disabled account (its self-alias would accept it)",
     ),
     _three(
         "sql-sender-login-mailboxes.cf",

@@ -6,6 +6,7 @@ other passes would only repeat the same run against the same kind of server.
 """
 
 import imaplib
+import os
 import re
 import smtplib
 import time
@@ -14,30 +15,34 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
-from modoboa_flask.accounts import first_superuser, load_initial_data
+from modoboa_flask.accounts import first_superuser
 from modoboa_flask.blueprints.api.tokens import create_token
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, Domain, DomainAlias, User
-from tests.conftest import DATABASE_URL, log_client_in, make_app
+from tests.conftest import DATABASE_URL, log_client_in
 from tests.mailserver import fixtureset
-from tests.mailserver.conftest import RELAY_PLUGIN
+from tests.mailserver.conftest import fixture_app
 from tests.peers import dovecot as dc
 from tests.peers import is_root, require
 from tests.peers import postfix as pf
 from tests.peers import postgres as pg
 from tests.peers._proc import make_peer_dir, remove_peer_dir, run
 
-# Postfix may need a minute to retry its database (see MAIL_RECOVERY_LIMIT).
-pytestmark = [pytest.mark.peers, pytest.mark.slow, pytest.mark.timeout(600)]
-
 USER = "user@example.com"
 HELD_SENDER = "held@remote.test"  # Postfix puts its mail on hold: "queued before the outage"
-# Postfix's pgsql client skips a host that failed for 60 s (RETRY_CONN_INTV in dict_pgsql.c).
-MAIL_RECOVERY_LIMIT = 150
+# MODOBOA_OUTAGE_MEASURE=1 (with pytest -s) leaves Postfix alone after the restart and prints
+# how long it takes to accept mail again: the figures of docs/DEVELOPING.md. It can take
+# minutes (Postfix retries a failed database after 60 s and smtpd caches failed address
+# lookups until the process ends), so the normal run does what the docs tell an operator to
+# do instead: `postfix reload`.
+MEASURE = os.environ.get("MODOBOA_OUTAGE_MEASURE") == "1"
+MAIL_RECOVERY_LIMIT = 300 if MEASURE else 30
+# initdb, migrations, two mail servers and a stop/start cycle: more than the default 120 s on
+# a loaded machine.
+pytestmark = [pytest.mark.peers, pytest.mark.slow, pytest.mark.timeout(900 if MEASURE else 300)]
 
 
 @dataclass
@@ -89,19 +94,11 @@ def world():
     server = pg.PostgresInstance().create()
     mail_root = make_peer_dir("outage-mail")
     conf_dir = make_peer_dir("outage-conf")
-    started = []
+    started, app = [], None
     try:
         server.psql("CREATE DATABASE modoboa")
-        app = make_app(
-            DATABASE_URL=server.url("modoboa"),
-            PLUGINS=[RELAY_PLUGIN],
-            MAIL_HOME_TEMPLATE=f"{mail_root}/%d/%n",
-            DOVEADM_PATH="",
-        )
+        app = fixture_app(server.url("modoboa"), mail_root)
         with app.app_context():
-            upgrade()
-            load_initial_data()
-            fixtureset.build()
             admin = first_superuser()
             _token, key = create_token(admin, admin, name="outage")
             db.session.commit()
@@ -119,6 +116,9 @@ def world():
     finally:
         for daemon in reversed(started):
             daemon.stop()
+        if app is not None:
+            with app.app_context():
+                db.engine.dispose()
         server.destroy()
         remove_peer_dir(conf_dir)
         remove_peer_dir(mail_root)
@@ -167,13 +167,30 @@ def _statuses(world, queue_id: str) -> list[str]:
 
 
 def _imap_login(world) -> str:
-    """ "OK", or the response code of the refusal (AUTHENTICATIONFAILED, UNAVAILABLE...)."""
+    """Log in over IMAP: "OK", or the code of the refusal (AUTHENTICATIONFAILED, UNAVAILABLE)."""
     try:
         with imaplib.IMAP4("127.0.0.1", world.dovecot.imap_port, timeout=30) as imap:
             return imap.login(USER, fixtureset.PASSWORD)[0]
     except imaplib.IMAP4.error as error:
         found = re.search(r"\[([A-Z]+)\]", str(error))
         return found.group(1) if found else str(error)
+
+
+def _measure_postfix(world, web_seconds: float, dovecot_seconds: float) -> None:
+    """Print how long an untouched Postfix takes to accept mail again after the restart."""
+
+    def accepts(sender):
+        return _offer(world, USER, "probe@outage.test", sender=sender)[0] == 250
+
+    probes = iter(range(1_000_000))
+    fresh, fresh_seconds = _wait(lambda: accepts(f"new{next(probes)}@remote.test"), 300, 1)
+    same, same_seconds = _wait(lambda: accepts("sender@remote.test"), 300, 1)
+    print(
+        f"\nrecovery after the restart: web {web_seconds:.2f} s, dovecot {dovecot_seconds:.1f} s,"
+        f" postfix: a new sender {fresh_seconds:.0f} s, the sender refused during the outage"
+        f" {fresh_seconds + same_seconds:.0f} s (retrying every second)"
+    )
+    assert fresh and same
 
 
 def test_stop_and_restart_the_database_mid_session(world):
@@ -225,14 +242,13 @@ def test_stop_and_restart_the_database_mid_session(world):
     assert client.get("/api/v1/domains/", headers=api).status_code == 200
     login_state, dovecot_seconds = _wait(lambda: _imap_login(world) == "OK", MAIL_RECOVERY_LIMIT)
     assert login_state, f"no IMAP login within {MAIL_RECOVERY_LIMIT} s:\n{world.dovecot.log_text()}"
-    retried, postfix_seconds = _wait(
-        lambda: _offer(world, USER, "during@outage.test")[0] == 250, MAIL_RECOVERY_LIMIT, 1
-    )
-    assert retried, f"RCPT still refused after {MAIL_RECOVERY_LIMIT} s"
-    print(  # the figures docs/DEVELOPING.md quotes ("Operations: database outage")
-        f"\nrecovery after the restart: web {web_seconds:.2f} s, dovecot {dovecot_seconds:.1f} s,"
-        f" postfix {postfix_seconds:.1f} s"
-    )
+    if MEASURE:
+        _measure_postfix(world, web_seconds, dovecot_seconds)
+    else:
+        world.postfix.reload()
+    # The sender retries the message Postfix refused during the outage.
+    retried, _ = _wait(lambda: _offer(world, USER, "during@outage.test")[0] == 250, 30, 1)
+    assert retried, f"RCPT still refused after the reload:\n{world.postfix.log_text()[-3000:]}"
     _postqueue(world, "-f")
     delivered, _ = _wait(
         lambda: _copies(world, "held@outage.test") and _copies(world, "during@outage.test"), 60

@@ -92,7 +92,8 @@ def _database_error(error: Exception):
     if not is_unavailable(error):
         return _unexpected(error)
     discard_session()
-    current_app.logger.warning("Database unavailable: %s", error.__class__.__name__)
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    current_app.logger.warning("Database unavailable (503): %s", reason)
     # The layout asks current_user for the menus, and loading a user needs the database:
     # render as an anonymous visitor instead (the session cookie is left untouched).
     g._login_user = login_manager.anonymous_user()

@@ -17,10 +17,10 @@ MESSAGES = {
     500: "Something went wrong on our side. The error has been logged.",
     503: "The service is temporarily unavailable. Please try again in a moment.",
 }
-# Seconds a client should wait after a 503: Postfix and Dovecot notice a database that is
-# back within seconds (docs/DEVELOPING.md, "Operations: database outage"), and a restart of
-# the database server takes tens of seconds; 30 s keeps retries cheap without making a
-# person wait long after the database returns.
+# Seconds a client should wait after a 503. The app serves again from the first request after
+# the database returns (pool_pre_ping), and restarting a database server takes seconds to
+# tens of seconds: 30 s keeps retries cheap without making a person wait long once it is back
+# (docs/DEVELOPING.md, "Operations: database outage").
 RETRY_AFTER = 30
 API_UNAVAILABLE = "Service temporarily unavailable"
 
@@ -92,7 +92,7 @@ def _database_error(error: Exception):
     if not is_unavailable(error):
         return _unexpected(error)
     discard_session()
-    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    reason = str(getattr(error, "orig", None) or error).partition("\n")[0]
     current_app.logger.warning("Database unavailable (503): %s", reason)
     # The layout asks current_user for the menus, and loading a user needs the database:
     # render as an anonymous visitor instead (the session cookie is left untouched).

@@ -28,9 +28,15 @@ class Config:
         "modoboa_flask.plugins.limits",
         "modoboa_flask.plugins.relaydomains",
     ]
-    # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
+    # Failed logins allowed per (account, client address) inside LOGIN_THROTTLE_WINDOW seconds;
+    # an address gets four times as many (see modoboa_flask/throttle.py).
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW = 300
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto entries are trusted.
+    # 0 = the client address is the TCP peer and X-Forwarded-* headers are ignored.
+    TRUSTED_PROXIES = 0
+    # Strict-Transport-Security max-age, sent when SESSION_COOKIE_SECURE is on (0 = never).
+    HSTS_MAX_AGE = 365 * 24 * 3600
     # Where generated Postfix maps live, to report on the information page ("" = not configured).
     POSTFIX_MAPS_DIR = ""
     # Restrict selectable password schemes to what `doveadm pw -l` lists when doveadm exists.

@@ -1,4 +1,9 @@
-"""Server-side login sessions: the cookie holds a random key; its hash is a database row."""
+"""Server-side login sessions: the cookie holds a random key; its hash is a database row.
+
+A row ends (and is deleted) when it was not used for `core.session_idle_timeout` minutes or
+is older than `core.session_max_age` hours, whichever comes first: the cookie that carries the
+key (session or "remember me") cannot revive it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,26 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import delete, select
 
+from . import params
 from .extensions import db
 from .models import User, UserSession, utcnow
 
-# Writing last_seen on every request would turn every page view into a write.
+# Writing last_seen on every request would turn every page view into a write; the idle
+# timeout is then honoured to within this much.
 _TOUCH_EVERY = timedelta(minutes=5)
+
+
+def session_idle_timeout() -> timedelta:
+    """How long an unused session stays open (parameter `core.session_idle_timeout`)."""
+    return timedelta(minutes=params.get("core.session_idle_timeout"))
+
+
+def session_max_age() -> timedelta:
+    """How long a session may last however busy (parameter `core.session_max_age`)."""
+    return timedelta(hours=params.get("core.session_max_age"))
 
 
 def _digest(key: str) -> str:
@@ -48,11 +65,28 @@ def load_session_user(key: str) -> User | None:
     if not user.is_active:
         return None
     now = utcnow()
-    if now - row.last_seen > _TOUCH_EVERY:
+    idle = session_idle_timeout()
+    if now - row.last_seen > idle or now - row.created > session_max_age():
+        db.session.delete(row)
+        db.session.commit()
+        if has_request_context():
+            session["_remember"] = "clear"  # Flask-Login drops the remember cookie too
+        return None
+    if now - row.last_seen > min(_TOUCH_EVERY, idle / 12):
         row.last_seen = now
         db.session.commit()
     user.session_key = key
     return user
+
+
+def renew_csrf_secret() -> None:
+    """Forget the CSRF secret of this browser session (login, logout): a new one follows.
+
+    A token read before the login (or by the previous user of the browser) stops working.
+    """
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)  # Flask-WTF caches the signed token for the request
 
 
 def end_session(key: str | None) -> None:

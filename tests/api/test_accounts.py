@@ -138,12 +138,33 @@ def test_delete(app, world):
     assert world["clients"]["da"].get(f"accounts/{world['user_b']}/").status_code == 404
 
 
-def test_exists(world):
-    user = world["clients"]["user"]  # any role, regardless of visibility
-    assert user.get("accounts/exists/?email=user@b.test").json == {"exists": True}
-    assert user.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
-    response = user.get("accounts/exists/?email=")
+def test_exists_answers_admins_within_their_domains(world):
+    su, reseller, da = (world["clients"][k] for k in ("super", "reseller", "da"))
+    assert su.get("accounts/exists/?email=user@b.test").json == {"exists": True}
+    assert su.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
+    for client in (reseller, da):  # both administer a.test only
+        assert client.get("accounts/exists/?email=user@a.test").json == {"exists": True}
+        assert client.get("accounts/exists/?email=USER@a.test").json == {"exists": True}
+        # Another tenant's address: the same answer whether it is taken or not...
+        assert client.get("accounts/exists/?email=user@b.test").json == {"exists": False}
+        assert client.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
+        # ...and creating it is refused either way (no oracle through the creation).
+        answers = [
+            client.post(
+                "accounts/",
+                json={"username": address, "password": "Toto1234", "role": "SimpleUsers"},
+            )  # fmt: skip
+            for address in ("user@b.test", "nobody@b.test")
+        ]
+        assert answers[0].status_code == answers[1].status_code == 400
+        assert answers[0].json == answers[1].json
+    response = su.get("accounts/exists/?email=")
     assert response.status_code == 400 and response.json == {"detail": "email not provided"}
+
+
+def test_exists_is_for_administrators_only(world):
+    response = world["clients"]["user"].get("accounts/exists/?email=user@a.test")
+    assert response.status_code == 403
 
 
 def test_password_change(app, world):

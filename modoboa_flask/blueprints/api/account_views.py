@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from ...extensions import db
 from ...models import Domain, Mailbox, User
 from ...passwords import password_problems, verify_password
+from ...permissions import administered_domain_ids
 from ..identities import services as identity_services
 from . import bp
 from .accounts import (
@@ -77,15 +78,24 @@ def accounts_create():
 
 
 @operation(bp, "GET", "/accounts/exists/", tag=TAG, summary="Does an account use this address?",
-           query=EMAIL_QUERY, response=EXISTS, errors=(400,))  # fmt: skip
+           permission="accounts.view", query=EMAIL_QUERY, response=EXISTS,
+           errors=(400,))  # fmt: skip
 def accounts_exists():
-    """{"exists": bool} for an address, whoever owns it."""
+    """{"exists": bool} for an address of a domain the caller administers.
+
+    Administrators only. An address of another tenant's domain answers false whoever holds
+    it; creating an account there is refused whether it is taken or not, so the two
+    answers together reveal nothing.
+    """
     email = request.args.get("email", "").strip()
     if not email:
         raise APIError(400, {"detail": "email not provided"})
-    found = db.session.scalar(
-        select(User.id).where(or_(User.email == email, User.email == email.lower())).limit(1)
-    )
+    stmt = select(User.id).where(or_(User.email == email, User.email == email.lower()))
+    if not g.actor.is_superuser:
+        stmt = stmt.join(Mailbox, Mailbox.user_id == User.id).where(
+            Mailbox.domain_id.in_(administered_domain_ids(g.actor))
+        )
+    found = db.session.scalar(stmt.limit(1))
     return json_response({"exists": found is not None})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import current_app, flash, make_response, redirect, request, url_for
+from flask import current_app, flash, g, make_response, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import login_manager
@@ -17,6 +17,7 @@ CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
+SESSION_EXPIRED = "Your session has expired. Please log in again."
 
 
 def init_app(app):
@@ -54,13 +55,16 @@ def _trust_proxies(app) -> None:
 def _unauthorized():
     """401 + HX-Redirect for htmx (a 302 would swap the login page into a fragment)."""
     login_url = url_for("auth.login", next=_local_path())
+    if g.get("session_expired"):
+        flash(SESSION_EXPIRED, login_manager.login_message_category)
     if request.headers.get("HX-Request") == "true":
         response = make_response("", 401)
         response.headers["HX-Redirect"] = login_url
         return response
     if request.path.startswith("/api/"):
         return {"detail": "Authentication credentials were not provided."}, 401
-    flash(login_manager.login_message, login_manager.login_message_category)
+    if not g.get("session_expired"):
+        flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(login_url)
 
 

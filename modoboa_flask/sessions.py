@@ -39,6 +39,14 @@ def _digest(key: str) -> str:
 
 def open_session(user: User) -> str:
     """Create a session row for *user* and return the key to put in the cookie."""
+    # Rows of browsers that never came back would stay forever: each login sweeps them.
+    now = utcnow()
+    db.session.execute(
+        delete(UserSession).where(
+            (UserSession.last_seen < now - session_idle_timeout())
+            | (UserSession.created < now - session_max_age())
+        )
+    )
     key = secrets.token_urlsafe(32)
     row = UserSession(key_hash=_digest(key), user_id=user.id)
     if has_request_context():
@@ -71,6 +79,7 @@ def load_session_user(key: str) -> User | None:
         db.session.commit()
         if has_request_context():
             session["_remember"] = "clear"  # Flask-Login drops the remember cookie too
+            g.session_expired = True  # the login page says why
         return None
     if now - row.last_seen > min(_TOUCH_EVERY, idle / 12):
         row.last_seen = now

@@ -181,6 +181,21 @@ def test_password_change(app, world):
     assert su.put("accounts/99999/password/", json={}).status_code == 404
 
 
+def test_password_checks_are_throttled(app, world):
+    su = world["clients"]["super"]
+    url = f"accounts/{world['user_a']}/password/"
+    wrong = {"password": "wrong", "new_password": "Better123"}
+    for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
+        assert su.put(url, json=wrong).status_code == 400
+    # Even the right password is not checked any more: guessing stops here.
+    refused = su.put(url, json={"password": "Toto1234", "new_password": "Better123"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    # Other accounts and other requests of the same token are not affected.
+    other = su.put(f"accounts/{world['user_b']}/password/", json=wrong)
+    assert other.status_code == 400
+    assert su.get("accounts/").status_code == 200
+
+
 def test_lists_and_details_never_show_hashes(world):
     su = world["clients"]["super"]
     for item in su.get("accounts/").json:

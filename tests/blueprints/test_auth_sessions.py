@@ -43,6 +43,22 @@ def test_idle_session_ends_and_its_row_is_deleted(app, client):
     assert _session_rows(app) == 0
 
 
+def test_expired_session_is_explained_on_the_login_page(app, client):
+    _login(client)
+    _age_session(app, idle=timedelta(minutes=61))
+    fragment = client.get("/dashboard/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 401 and "HX-Redirect" in fragment.headers
+    page = client.get(fragment.headers["HX-Redirect"]).get_data(as_text=True)
+    assert "Your session has expired" in page
+
+
+def test_login_sweeps_sessions_of_browsers_that_never_came_back(app, client):
+    _login(client)
+    _age_session(app, idle=timedelta(hours=2))
+    _login(app.test_client())
+    assert _session_rows(app) == 1
+
+
 def test_use_keeps_a_session_open(app, client):
     _login(client)
     _age_session(app, idle=timedelta(minutes=50), age=timedelta(hours=3))

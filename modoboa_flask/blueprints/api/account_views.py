@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from sqlalchemy import or_, select
 
+from ... import throttle
 from ...extensions import db
 from ...models import Domain, Mailbox, User
 from ...passwords import password_problems, verify_password
@@ -22,7 +23,7 @@ from .accounts import (
     visible,
 )
 from .common import call, done, load, normalize_domain
-from .errors import APIError, json_response
+from .errors import APIError, json_response, throttled
 from .fields import Boolean, Schema, ValidationError
 from .paging import list_response
 from .registry import json_body, operation
@@ -142,11 +143,19 @@ def accounts_delete(pk):
            permission="accounts.change", body=PASSWORD, update=True, status=200,
            errors=(400, 404, 413, 415))  # fmt: skip
 def accounts_password(pk):
-    """Change a password knowing the current one."""
+    """Change a password knowing the current one (checks count in the API throttle)."""
     account = load(User, pk, visible())
     data = PASSWORD.load(json_body(), update=True)
+    # Without the throttle this would let an administrator guess users' current passwords
+    # (which they may reuse elsewhere) at full speed.
+    address = throttle.client_address()
+    wait = throttle.retry_after(throttle.API, address, account.username)
+    if wait:
+        raise throttled(wait)
     errors = {}
     if not verify_password(data["password"], account.password):
+        throttle.record_failure(throttle.API, address, account.username)
+        db.session.commit()  # the 400 below rolls the request back: keep the failure
         errors["password"] = ["Password not correct"]
     problems = password_problems(data["new_password"])
     if problems:

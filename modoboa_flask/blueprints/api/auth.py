@@ -15,7 +15,7 @@ from werkzeug.routing import RequestRedirect
 from ... import throttle
 from ...extensions import db
 from . import tokens
-from .errors import DETAILS, detail, http_error, json_response
+from .errors import DETAILS, api_error, detail, http_error, json_response, throttled
 
 PREFIX = "/api/v1"
 # Public: the document describes the API, not anyone's data (see docs.py).
@@ -77,11 +77,7 @@ def _fail(message: str):
     address = throttle.client_address()
     retry = throttle.retry_after(throttle.API, address)
     if retry:
-        return detail(
-            429,
-            f"Request was throttled. Expected available in {retry} seconds.",
-            {"Retry-After": str(retry)},
-        )
+        return api_error(throttled(retry))
     throttle.record_failure(throttle.API, address)
     db.session.commit()  # the request's own transaction never commits a refused request
     return detail(401, message, {"WWW-Authenticate": "Token"})

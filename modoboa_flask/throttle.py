@@ -20,9 +20,20 @@ from sqlalchemy import delete, func, select
 
 from .extensions import db
 from .models import LoginFailure, utcnow
+from .passwords import verify_password
+
+
+class Throttled(Exception):
+    """Too many failures: try again in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
 
 WEB = "web"
 API = "api"
+THROTTLED = "Too many failed attempts. Please wait a few minutes and try again."
 # An address gets more room than an account: several users may share a NAT.
 ADDRESS_FACTOR = 4
 
@@ -64,6 +75,24 @@ def record_failure(channel: str, address: str, username: str = "") -> None:
     """Count one failure (and forget those older than the window). The caller commits."""
     db.session.execute(delete(LoginFailure).where(LoginFailure.created < utcnow() - _window()))
     db.session.add(LoginFailure(channel=channel, username=username[:254], ip_address=address[:45]))
+
+
+def checked_password(channel: str, username: str, password: str, stored: str) -> bool:
+    """`verify_password` for a password re-check of *username* (old password, API check).
+
+    Raises `Throttled` once the (account, address) or address budget is spent, without even
+    checking; a mismatch is counted and committed at once, because the refusal that follows
+    rolls the request back. Call it before the request writes anything.
+    """
+    address = client_address()
+    wait = retry_after(channel, address, username)
+    if wait:
+        raise Throttled(wait)
+    if verify_password(password, stored):
+        return True
+    record_failure(channel, address, username)
+    db.session.commit()
+    return False
 
 
 def forget_failures(channel: str, address: str, username: str) -> None:

@@ -1,7 +1,7 @@
 """Login throttling that cannot become a lockout; client addresses behind trusted proxies."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, LoginFailure, User
@@ -137,3 +137,22 @@ def test_trusted_proxy_gives_the_client_address():
 def test_trusted_proxies_must_be_a_count(value):
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
         fresh_app(TRUSTED_PROXIES=value)
+
+
+def test_old_password_checks_of_the_profile_are_throttled(app, login):
+    from tests.factories import PASSWORD, make_user
+
+    with app.app_context():
+        user_id = make_user("SimpleUsers", username="u@test.com")
+    client = login(user_id=user_id)
+    wrong = {"language": "en", "first_name": "Changed", "oldpassword": "wrong",
+             "newpassword": "Toto12345", "confirmation": "Toto12345"}  # fmt: skip
+    for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
+        assert "Old password mismatch" in client.post("/user/profile", data=wrong).text
+    right = dict(wrong, oldpassword=PASSWORD)
+    assert "Too many failed attempts" in client.post("/user/profile", data=right).text
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        # Refused attempts saved nothing, the counted failures stayed.
+        assert user.first_name != "Changed"
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 5

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from ... import throttle
 from ...extensions import db
 from ...models import Domain, Mailbox, User
-from ...passwords import password_problems, verify_password
+from ...passwords import password_problems
 from ...permissions import administered_domain_ids
 from ..identities import services as identity_services
 from . import bp
@@ -148,14 +148,14 @@ def accounts_password(pk):
     data = PASSWORD.load(json_body(), update=True)
     # Without the throttle this would let an administrator guess users' current passwords
     # (which they may reuse elsewhere) at full speed.
-    address = throttle.client_address()
-    wait = throttle.retry_after(throttle.API, address, account.username)
-    if wait:
-        raise throttled(wait)
     errors = {}
-    if not verify_password(data["password"], account.password):
-        throttle.record_failure(throttle.API, address, account.username)
-        db.session.commit()  # the 400 below rolls the request back: keep the failure
+    try:
+        matched = throttle.checked_password(
+            throttle.API, account.username, data["password"], account.password
+        )
+    except throttle.Throttled as exc:
+        raise throttled(exc.retry_after) from None
+    if not matched:
         errors["password"] = ["Password not correct"]
     problems = password_problems(data["new_password"])
     if problems:

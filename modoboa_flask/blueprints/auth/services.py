@@ -14,7 +14,6 @@ from ...passwords import dummy_hash, stored_scheme, verify_password
 from ...sessions import end_session, open_session, renew_csrf_secret, session_max_age
 
 BAD_CREDENTIALS = "Your username and password didn't match. Please try again."
-THROTTLED = "Too many failed attempts. Please wait a few minutes and try again."
 
 
 class LoginRefused(Exception):
@@ -32,7 +31,7 @@ def authenticate(username: str, password: str) -> User:
     ip = throttle.client_address()
     wait = throttle.retry_after(throttle.WEB, ip, username.lower())
     if wait:
-        raise LoginRefused(THROTTLED, 429, wait)
+        raise LoginRefused(throttle.THROTTLED, 429, wait)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     # An unknown username costs one hash verification too: the answer's timing must not tell
     # which usernames exist.

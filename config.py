@@ -14,7 +14,7 @@ class Config:
     SESSION_COOKIE_SECURE = False  # set MODOBOA_SESSION_COOKIE_SECURE=true behind HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    # The remember cookie lives as long as its session may: `core.session_max_age` hours.
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/

@@ -39,14 +39,9 @@ def _digest(key: str) -> str:
 
 def open_session(user: User) -> str:
     """Create a session row for *user* and return the key to put in the cookie."""
-    # Rows of browsers that never came back would stay forever: each login sweeps them.
-    now = utcnow()
-    db.session.execute(
-        delete(UserSession).where(
-            (UserSession.last_seen < now - session_idle_timeout())
-            | (UserSession.created < now - session_max_age())
-        )
-    )
+    # Rows of browsers that never came back are swept at each login too (not only by
+    # `flask cleanup`), so a missing cron line cannot let the table grow without bound.
+    db.session.execute(delete(UserSession).where(expired_sessions(utcnow())))
     key = secrets.token_urlsafe(32)
     row = UserSession(key_hash=_digest(key), user_id=user.id)
     if has_request_context():
@@ -74,7 +69,7 @@ def load_session_user(key: str) -> User | None:
         return None
     now = utcnow()
     idle = session_idle_timeout()
-    if now - row.last_seen > idle or now - row.created > session_max_age():
+    if now - row.last_seen >= idle or now - row.created >= session_max_age():
         db.session.delete(row)
         db.session.commit()
         if has_request_context():
@@ -115,10 +110,9 @@ def end_sessions(user_id: int, keep_key: str | None = None) -> None:
 def expired_sessions(now):
     """A WHERE clause for the rows no login can use any more (what `flask cleanup` deletes).
 
-    A row unused for as long as the "remember me" cookie lives counts as abandoned: its
-    browser, if it ever comes back, logs in again.
+    The same rule `load_session_user` applies: idle for `core.session_idle_timeout` or older
+    than `core.session_max_age`, "remember me" or not.
     """
-    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
-    if not isinstance(lifetime, timedelta):
-        lifetime = timedelta(seconds=lifetime)
-    return UserSession.last_seen < now - lifetime
+    return (UserSession.last_seen <= now - session_idle_timeout()) | (
+        UserSession.created <= now - session_max_age()
+    )

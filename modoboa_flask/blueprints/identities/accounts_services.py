@@ -60,7 +60,7 @@ def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     if not username or len(username) > 254 or any(c.isspace() for c in username):
         raise BadRequest("Enter a valid username", field="username")
     # Before the uniqueness check: whether another tenant's address is taken must not show.
-    _check_username_domain(actor, username)
+    check_username_domain(actor, username)
     stmt = select(User.id).where(func.lower(User.username) == username.lower())
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
@@ -71,8 +71,8 @@ def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     return username
 
 
-def _check_username_domain(actor, username: str) -> None:
-    """Refuse an address username in a hosted domain *actor* does not administer.
+def check_username_domain(actor, username: str) -> None:
+    """Refuse (403) an address username in a hosted domain *actor* does not administer.
 
     The same refusal whether or not the address is taken, so that a scoped administrator
     cannot probe which mailboxes other tenants have. Addresses of domains not hosted here

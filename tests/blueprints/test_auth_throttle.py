@@ -156,3 +156,19 @@ def test_old_password_checks_of_the_profile_are_throttled(app, login):
         # Refused attempts saved nothing, the counted failures stayed.
         assert user.first_name != "Changed"
         assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 5
+
+
+def test_trusted_proxies_from_the_environment(monkeypatch, tmp_path):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from modoboa_flask import create_app
+
+    monkeypatch.setenv("MODOBOA_DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("MODOBOA_TRUSTED_PROXIES", "2")
+    app = create_app("config.Config", instance_path=str(tmp_path))
+    assert isinstance(app.wsgi_app, ProxyFix)
+    assert (app.wsgi_app.x_for, app.wsgi_app.x_proto, app.wsgi_app.x_host) == (2, 2, 0)
+    monkeypatch.setenv("MODOBOA_TRUSTED_PROXIES", "0")
+    assert not isinstance(
+        create_app("config.Config", instance_path=str(tmp_path)).wsgi_app, ProxyFix
+    )

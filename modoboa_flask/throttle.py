@@ -5,8 +5,12 @@ per channel (`web` = the login form, `api` = token authentication) so that one c
 failures never block the other, and within a channel:
 
 - per (account, client address): an attacker guessing a password from one address cannot lock
-  the owner out, who logs in from another address (web only: API keys name no account);
+  the owner out, who logs in from another address (bad API keys name no account; password
+  re-checks through the API, `accounts/<pk>/password/`, do);
 - per client address, with a higher limit (`ADDRESS_FACTOR`): several users may share a NAT.
+
+Password re-checks (the profile's old password, the API's password change) use the same
+budgets through `checked_password`.
 
 The limits are `LOGIN_THROTTLE_ATTEMPTS` failures inside `LOGIN_THROTTLE_WINDOW` seconds.
 """

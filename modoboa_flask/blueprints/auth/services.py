@@ -33,9 +33,8 @@ def authenticate(username: str, password: str) -> User:
     if wait:
         raise LoginRefused(throttle.THROTTLED, 429, wait)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
-    # An unknown username costs one hash verification too: the answer's timing must not tell
-    # which usernames exist.
-    # So does an account whose stored value is no hash (it can never match anyway).
+    # Unknown usernames (and accounts whose stored value is no hash, which never matches)
+    # cost one hash verification too: the answer's timing must not tell which names exist.
     real = user is not None and stored_scheme(user.password)
     stored = user.password if real else _dummy_hash()
     matched = verify_password(password, stored)

@@ -1,7 +1,7 @@
 """login failures per channel (web form / API token)
 
 Revision ID: 0002_auth
-Revises: 0001
+Revises: 0002_mailconf
 Create Date: 2026-12-07 16:10:00
 
 """

@@ -53,7 +53,10 @@ DNS = Schema(
         "status": String(description="The badge: ok, warning, error or unknown."),
         "mx": List(child=_Inline(MX)),
         "dnsbl": List(child=_Inline(DNSBL), max_items=100000),
-        **{check: Nested(schema_obj=CHECK) for check in dns_services.CHECKS},
+        **{
+            f"{check}_check" if check in ("mx", "dnsbl") else check: Nested(schema_obj=CHECK)
+            for check in dns_services.CHECKS
+        },
     },
 )
 
@@ -62,4 +65,6 @@ DNS = Schema(
            response=DNS, errors=(404,))  # fmt: skip
 def domains_dns(pk):
     """The stored results of the domain's DNS checks (no DNS query is made)."""
-    return done(dns_services.report(load(Domain, pk)))
+    report = dns_services.report(load(Domain, pk))
+    del report["checks"]  # the same results, keyed for the template
+    return done(report)

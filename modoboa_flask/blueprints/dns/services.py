@@ -127,6 +127,9 @@ def check_domain(domain: Domain, options: Options | None = None) -> Outcome:
     outcome = Outcome(domain.name)
     now = utcnow()
     try:
+        # One cheap probe first: with cached MX rows, an outage would otherwise cost one
+        # timeout per check.
+        lookup.query(domain.name, "SOA")
         mxs, null_mx = _mx_records(domain, lookup, options, now)
     except DnsUnavailable as exc:
         # The resolver is down or the zone broken: every other lookup would wait as long.
@@ -446,14 +449,18 @@ def report(domain: Domain) -> dict:
             if r.mx_id in names
         ],
     }
-    for check in CHECKS:
-        row = rows.get(check)
-        data[check] = {
+    data["checks"] = {
+        check: {
             "status": row.status if row else UNKNOWN,
             "message": row.message if row else "Not checked yet.",
             "record": row.record if row else "",
             "checked_at": row.checked_at.isoformat() + "Z" if row else None,
         }
+        for check, row in ((c, rows.get(c)) for c in CHECKS)
+    }
+    # "mx" and "dnsbl" name the record lists: their checks are "mx_check" and "dnsbl_check".
+    for check, result in data["checks"].items():
+        data[f"{check}_check" if check in ("mx", "dnsbl") else check] = result
     return data
 
 

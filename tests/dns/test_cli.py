@@ -1,0 +1,241 @@
+"""`flask check-mx`: domain selection, the MX cache, alerts on change, the lock, timeouts."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from modoboa_flask.blueprints.dns import services
+from modoboa_flask.extensions import db
+from modoboa_flask.models import DNSBLResult, DnsLock, DomainCheck, MXRecord, utcnow
+from tests.conftest import IN_MEMORY, fresh_app
+from tests.peers.dns import SilentDnsServer
+
+from .conftest import add_domain, dns_config, set_param
+
+
+def check_mx(app, *args):
+    """Run `flask check-mx ARGS` and return the click result."""
+    return app.test_cli_runner().invoke(args=["check-mx", *args])
+
+
+def mx_ids(app):
+    """The cached MX rows as (id, expiry): a refreshed row gets a new expiry."""
+    with app.app_context():
+        return sorted(db.session.execute(db.select(MXRecord.id, MXRecord.updated)).all())
+
+
+def statuses(app, domain_id):
+    with app.app_context():
+        rows = db.session.scalars(db.select(DomainCheck).where(DomainCheck.domain_id == domain_id))
+        return {r.check: r.status for r in rows}
+
+
+def test_checks_enabled_domains_and_skips_reserved_and_disabled(dns_app):
+    with dns_app.app_context():
+        good = add_domain("good.org")
+        reserved = add_domain("shop.test")
+        disabled = add_domain("listed.org", enabled=False)
+    result = check_mx(dns_app)
+    assert result.exit_code == 0, result.output
+    assert "good.org: ok" in result.output
+    assert "shop.test" not in result.output and "listed.org" not in result.output
+    assert statuses(dns_app, good)["mx"] == "ok"
+    assert statuses(dns_app, reserved) == {} and statuses(dns_app, disabled) == {}
+
+
+def test_domain_option_by_name_or_id_and_unknown_names(dns_app):
+    with dns_app.app_context():
+        good = add_domain("good.org")
+        listed = add_domain("listed.org", enabled=False)
+    result = check_mx(dns_app, "--domain", str(listed), "--domain", "pouet.com")
+    assert result.exit_code == 0, result.output
+    assert "Unknown domain: pouet.com" in result.output
+    assert "listed.org: error" in result.output  # named explicitly: checked although disabled
+    assert statuses(dns_app, good) == {}
+
+
+def test_no_dnsbl_stores_no_dnsbl_result(dns_app):
+    with dns_app.app_context():
+        add_domain("listed.org")
+    assert check_mx(dns_app, "--no-dnsbl").exit_code == 0
+    with dns_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DNSBLResult.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(MXRecord.id))) == 1
+
+
+def test_mx_records_are_cached_until_their_ttl(dns_app):
+    with dns_app.app_context():
+        add_domain("good.org")
+    check_mx(dns_app)
+    first = mx_ids(dns_app)
+    with dns_app.app_context():
+        expiry = db.session.scalar(db.select(MXRecord.updated))
+    # The zone's TTL is 60 s: the row expires then, and the next run reuses it.
+    assert timedelta(seconds=55) < expiry - utcnow() <= timedelta(seconds=60)
+    check_mx(dns_app)
+    assert mx_ids(dns_app) == first
+    check_mx(dns_app, "--ttl", "0")  # 0 = resolve again now
+    refreshed = mx_ids(dns_app)
+    assert refreshed != first and len(refreshed) == 1
+    check_mx(dns_app, "--ttl", "7200")
+    with dns_app.app_context():
+        expiry = db.session.scalar(db.select(MXRecord.updated))
+    assert expiry - utcnow() > timedelta(seconds=7000)
+    with dns_app.app_context():  # expired rows are resolved again
+        db.session.execute(db.update(MXRecord).values(updated=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    check_mx(dns_app)
+    assert mx_ids(dns_app) != refreshed
+
+
+def test_alert_on_change_only(dns_app, sink):
+    with dns_app.app_context():
+        add_domain("listed.org", admin_email="boss@listed.org")
+        set_param("core.sender_address", "dns@good.org")
+    assert check_mx(dns_app, "--email", "ops@good.org").exit_code == 0
+    assert len(sink.messages) == 1  # a first check that finds a problem is a change
+    mail = sink.messages[0]
+    assert mail.mail_from == "dns@good.org"
+    assert sorted(mail.rcpt) == ["boss@listed.org", "ops@good.org"]
+    assert mail.message["Subject"] == "[modoboa] DNS issue(s) for domain listed.org"
+    assert "127.0.0.2 (mx.listed.org) on dnsbl-one.org: 127.0.0.2" in mail.message.get_content()
+    # Same state: no second alert.
+    assert check_mx(dns_app, "--email", "ops@good.org", "--ttl", "0").exit_code == 0
+    assert len(sink.messages) == 1
+    # A new problem (the MX leaves valid_mxs) is mailed, to --email only when asked.
+    with dns_app.app_context():
+        set_param("admin.valid_mxs", "192.0.2.0/24")
+    result = check_mx(dns_app, "--email", "ops@good.org", "--skip-admin-emails", "--ttl", "0")
+    assert result.exit_code == 0, result.output
+    assert len(sink.messages) == 2 and sink.messages[1].rcpt == ["ops@good.org"]
+    body = sink.messages[1].message.get_content()
+    assert "MX record for domain listed.org is invalid" in body
+    assert "DNS blocklists" not in body  # unchanged: not repeated
+    # Back to a good state: one "resolved" mail.
+    with dns_app.app_context():
+        set_param("admin.valid_mxs", "")
+    check_mx(dns_app, "--email", "ops@good.org", "--ttl", "0")
+    assert (
+        len(sink.messages) == 3 and "MX records: resolved" in sink.messages[2].message.get_content()
+    )
+
+
+def test_a_healthy_domain_sends_nothing(dns_app, sink):
+    with dns_app.app_context():
+        add_domain("good.org", admin_email="boss@good.org")
+    assert check_mx(dns_app).exit_code == 0
+    assert sink.messages == []
+
+
+def test_smtp_relay_settings_and_failure_retry(dns_server, sink):
+    app = fresh_app(**dns_config(dns_server.port, sink, SMTP_USER="relay", SMTP_PASSWORD="pw"))
+    with app.app_context():
+        add_domain("nomx.org", admin_email="boss@nomx.org")
+    app.config["SMTP_PORT"] = 1  # nothing listens there
+    result = check_mx(app)
+    assert result.exit_code == 1 and "Cannot send mail through 127.0.0.1:1" in result.output
+    assert "1 alert(s) could not be sent" in result.output
+    # Not marked as sent: the next run (relay back) sends it.
+    app.config["SMTP_PORT"] = sink.port
+    assert check_mx(app).exit_code == 0
+    assert len(sink.messages) == 1 and sink.messages[0].auth == ("relay", "pw")
+
+
+def test_a_held_lock_refuses_a_second_run_and_an_expired_one_is_taken(dns_app):
+    with dns_app.app_context():
+        add_domain("good.org")
+        db.session.add(
+            DnsLock(name="check-mx", holder="other", expires=utcnow() + timedelta(hours=1))
+        )
+        db.session.commit()
+    result = check_mx(dns_app)
+    assert result.exit_code == 1 and "Another check-mx run is in progress" in result.output
+    assert mx_ids(dns_app) == []
+    with dns_app.app_context():
+        db.session.execute(db.update(DnsLock).values(expires=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert check_mx(dns_app).exit_code == 0
+    with dns_app.app_context():  # released at the end
+        assert db.session.scalar(db.select(db.func.count()).select_from(DnsLock)) == 0
+
+
+@pytest.mark.skipif(IN_MEMORY, reason="in-memory SQLite shares one connection across threads")
+def test_two_concurrent_runs_never_overlap(dns_app):
+    with dns_app.app_context():
+        holders = []
+
+        def take():
+            with dns_app.app_context():
+                holders.append(services.acquire_lock("race", 60))
+
+        threads = [threading.Thread(target=take) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len([h for h in holders if h]) == 1
+
+
+def test_a_dns_server_that_never_answers(dns_server, sink):
+    with SilentDnsServer() as silent:
+        app = fresh_app(**dns_config(dns_server.port, sink))
+        with app.app_context():
+            domain_id = add_domain("listed.org", admin_email="boss@listed.org")
+        assert check_mx(app).exit_code == 0
+        assert statuses(app, domain_id)["dnsbl"] == "error"
+        assert len(sink.messages) == 1
+        app.config["DNS_RESOLVERS"] = f"127.0.0.1:{silent.port}"
+        started = time.monotonic()
+        result = check_mx(app, "--timeout", "0.5", "--ttl", "0")
+        elapsed = time.monotonic() - started
+        assert result.exit_code == 0, result.output
+        assert elapsed < 5  # one probe times out; the other checks are not attempted
+        # No answer says nothing about the records: the last known state stays, no alert.
+        assert statuses(app, domain_id)["dnsbl"] == "error"
+        assert len(sink.messages) == 1
+        with app.app_context():
+            other = add_domain("good.org")
+        check_mx(app, "--timeout", "0.3", "--domain", "good.org")
+        assert set(statuses(app, other).values()) == {"unknown"}
+
+
+def test_dnsbl_lookups_run_concurrently_within_a_bound(dns_server, sink, monkeypatch):
+    providers = ",".join(f"bl{i}.org" for i in range(12))
+    config = dns_config(dns_server.port, sink, DNS_CONCURRENCY=3, DNSBL_PROVIDERS=providers)
+    app = fresh_app(**config)
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def slow_listed(lookup, address, provider):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.2 if provider != "bl11.org" else 5)  # one provider never answers in time
+        with lock:
+            in_flight[0] -= 1
+        return ""
+
+    monkeypatch.setattr(services, "_listed", slow_listed)
+    with app.app_context():
+        domain_id = add_domain("good.org")
+    started = time.monotonic()
+    assert check_mx(app, "--timeout", "1").exit_code == 0
+    assert time.monotonic() - started < 4  # bounded by 2 x timeout, not by the slow provider
+    assert peak[0] == 3
+    with app.app_context():
+        rows = db.session.scalars(db.select(DNSBLResult.provider)).all()
+        check = db.session.scalar(db.select(DomainCheck).where(DomainCheck.check == "dnsbl"))
+    assert len(rows) == 11 and "bl11.org" not in rows
+    assert check.status == "ok" and "1 of 12 lookups got no answer in time" in check.message
+    assert statuses(app, domain_id)["mx"] == "ok"
+
+
+def test_providers_no_longer_configured_are_pruned(dns_app):
+    with dns_app.app_context():
+        add_domain("good.org")
+    check_mx(dns_app)
+    dns_app.config["DNSBL_PROVIDERS"] = "dnsbl-two.org"
+    check_mx(dns_app)
+    with dns_app.app_context():
+        assert db.session.scalars(db.select(DNSBLResult.provider)).all() == ["dnsbl-two.org"]

@@ -65,6 +65,7 @@ class Outcome:
 
     domain: str
     results: dict[str, Result] = field(default_factory=dict)
+    unreachable: bool = False  # the DNS server did not answer: nothing was learnt
 
     @property
     def status(self) -> str:
@@ -137,6 +138,7 @@ def check_domain(domain: Domain, options: Options | None = None) -> Outcome:
         for check in CHECKS:
             outcome.results[check] = Result(UNKNOWN, message)
         _store(domain, outcome.results, now, keep_previous=True)
+        outcome.unreachable = True
         return outcome
     outcome.results["mx"] = _mx_result(domain, mxs, null_mx)
     if options.dnsbl and param("admin.enable_dnsbl_checks") and mxs:

@@ -28,12 +28,14 @@ def check(domain_id):
     """Check a domain's DNS now (once a minute at most) and show the new results."""
     domain = get_visible_or_404(current_user, Domain, domain_id)
     try:
-        services.check_now(current_user, domain)
+        outcome = services.check_now(current_user, domain)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
         # htmx 2 drops 4xx bodies: the fragment carries the refusal with a 200.
         return _render(domain, error=exc.message, status=200 if is_partial_request() else 429)
+    if outcome.unreachable:
+        return _render(domain, error="The DNS server did not answer: the last results are kept.")
     return _render(domain, checked=True)
 
 

@@ -1,4 +1,5 @@
-"""DNS health: admin_mxrecord and admin_dnsblresult (Modoboa's), dns_domaincheck, dns_lock
+"""DNS health: admin_mxrecord, admin_dnsblresult (Modoboa's), dns_domaincheck, dns_lock,
+dns_domainverification
 
 Revision ID: 0002_dns
 Revises: 0001
@@ -89,6 +90,22 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_dns_domaincheck_domain_id"), ["domain_id"])
 
     op.create_table(
+        "dns_domainverification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("domain_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("enable", sa.Boolean(), nullable=False),
+        sa.Column("created", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["domain_id"],
+            ["admin_domain.id"],
+            name=op.f("fk_dns_domainverification_domain_id_admin_domain"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_dns_domainverification")),
+        sa.UniqueConstraint("domain_id", name=op.f("uq_dns_domainverification_domain_id")),
+    )
+    op.create_table(
         "dns_lock",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("holder", sa.String(length=128), nullable=False),
@@ -99,6 +116,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("dns_lock")
+    op.drop_table("dns_domainverification")
     op.drop_table("dns_domaincheck")
     op.drop_table("admin_dnsblresult")
     op.drop_table("admin_mxrecord")

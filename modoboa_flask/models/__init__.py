@@ -16,7 +16,7 @@ from .core import (
     UserParameter,
     UserSession,
 )
-from .dns import DNSBLResult, DnsLock, DomainCheck, MXRecord
+from .dns import DNSBLResult, DnsLock, DomainCheck, DomainVerification, MXRecord
 from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
@@ -34,6 +34,7 @@ __all__ = [
     "DomainAdmin",
     "DomainAlias",
     "DomainCheck",
+    "DomainVerification",
     "DomainObjectLimit",
     "Log",
     "LoginFailure",

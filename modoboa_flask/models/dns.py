@@ -74,6 +74,24 @@ class DomainCheck(Base):
     __table_args__ = (UniqueConstraint("domain_id", "check"),)
 
 
+class DomainVerification(Base):
+    """A domain waiting for its ownership proof: a TXT record holding `token` (issue 15).
+
+    While the row exists the domain stays disabled (so Postfix ignores it); the proof
+    deletes the row and gives the domain the state its creator asked for (`enable`).
+    """
+
+    __tablename__ = "dns_domainverification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_domain.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(64))
+    enable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class DnsLock(Base):
     """A named lock held in the database, so runs on any host never overlap."""
 

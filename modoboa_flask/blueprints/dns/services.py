@@ -22,19 +22,28 @@ from sqlalchemy.exc import IntegrityError
 
 from ...exceptions import Conflict
 from ...extensions import db
-from ...models import DNSBLResult, DnsLock, Domain, DomainCheck, MXRecord, User, utcnow
+from ...models import (
+    DNSBLResult,
+    DnsLock,
+    Domain,
+    DomainCheck,
+    DomainVerification,
+    MXRecord,
+    User,
+    utcnow,
+)
 from ...params import get as param
 from ...permissions import visible_domains
-from . import checks
+from . import checks, verification
 from .checks import ERROR, OK, UNKNOWN, WARNING, Result
 from .resolver import DnsUnavailable, Lookup, dnsbl_name, dnsbl_providers, make_resolver
 
 # RFC 2606 / RFC 6761 names: they never have public DNS, checking them only makes noise.
 RESERVED_NAMES = ("test", "example", "invalid", "localhost")
-CHECKS = ("mx", "dnsbl", "spf", "dkim", "dmarc", "mta_sts", "autoconfig", "rdns")
+CHECKS = ("mx", "dnsbl", "spf", "dkim", "dmarc", "mta_sts", "autoconfig", "rdns", "verification")
 # Checks that make the list's badge: optional records (MTA-STS, autoconfig) and a DKIM key
 # this server does not manage yet would otherwise turn every domain yellow.
-BADGE_CHECKS = ("mx", "dnsbl", "spf", "dmarc", "rdns")
+BADGE_CHECKS = ("mx", "dnsbl", "spf", "dmarc", "rdns", "verification")
 ALERT_CHECKS = ("mx", "dnsbl")
 CHECK_NOW_INTERVAL = 60  # seconds between two "Check now" of one domain
 LABELS = {
@@ -46,6 +55,7 @@ LABELS = {
     "mta_sts": "MTA-STS and TLS-RPT",
     "autoconfig": "Client autoconfiguration",
     "rdns": "Reverse DNS",
+    "verification": "Ownership proof",
 }
 
 
@@ -94,7 +104,12 @@ def valid_networks() -> list:
 def domains_to_check(selectors: tuple[str, ...] = ()) -> tuple[list[Domain], list[str]]:
     """Enabled non-reserved domains, or the named ones (name or id); also unknown selectors."""
     if not selectors:
-        stmt = select(Domain).where(Domain.enabled.is_(True)).order_by(Domain.name)
+        waiting = select(DomainVerification.domain_id)  # disabled until their proof is seen
+        stmt = (
+            select(Domain)
+            .where(Domain.enabled.is_(True) | Domain.id.in_(waiting))
+            .order_by(Domain.name)
+        )
         return [d for d in db.session.scalars(stmt) if not is_reserved(d.name)], []
     found, unknown = {}, []
     for selector in selectors:
@@ -140,6 +155,9 @@ def check_domain(domain: Domain, options: Options | None = None) -> Outcome:
         _store(domain, outcome.results, now, keep_previous=True)
         outcome.unreachable = True
         return outcome
+    proof = verification.verify(domain, lookup)
+    if proof is not None:
+        outcome.results["verification"] = proof
     outcome.results["mx"] = _mx_result(domain, mxs, null_mx)
     if options.dnsbl and param("admin.enable_dnsbl_checks") and mxs:
         outcome.results["dnsbl"] = _dnsbl(domain, mxs, lookup, options)

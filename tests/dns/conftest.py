@@ -10,6 +10,7 @@ from tests.peers import dns as dns_peer
 from tests.peers import require
 from tests.peers.smtpsink import SmtpSink
 
+PROOF_TOKEN = "modoboa-verification=0123456789abcdef"
 # Eleven includes: one DNS lookup over the limit of ten.
 _INCLUDES = " ".join(f"include:s{i}.listed.org" for i in range(11))
 ZONES = {
@@ -47,6 +48,12 @@ ZONES = {
     ],
     "nospf.org": ["@ MX 10 mail.good.org."],
     "nomx.org": ["@ A 192.0.2.99"],
+    "proof.org": [
+        "@ MX 10 mail.good.org.",
+        '@ TXT "v=spf1 mx -all"',
+        '_dmarc TXT "v=DMARC1; p=none"',
+        f'_modoboa-verification TXT "{PROOF_TOKEN}"',
+    ],
     "nullmx.org": ["@ MX 0 ."],
     "2.0.192.in-addr.arpa": ["10 PTR mail.good.org.", "20 PTR nowhere.broken.net."],
     # DNSBL zones: 127.0.0.2 (listed.org's MX) is listed by one of them.

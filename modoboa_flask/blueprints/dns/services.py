@@ -495,7 +495,10 @@ def badges_for(domain_ids: list[int]) -> dict[int, str]:
         )
         for domain_id, check, status in rows:
             statuses[domain_id][check] = status
-    return {i: badge_status(s) if s else "none" for i, s in statuses.items()}
+    badges = {i: badge_status(s) if s else "none" for i, s in statuses.items()}
+    for domain_id in verification.pending_ids(domain_ids):
+        badges[domain_id] = "unverified"  # disabled until proven: say so before anything else
+    return badges
 
 
 def domains_with_errors(user) -> int:

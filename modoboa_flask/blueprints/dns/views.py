@@ -60,6 +60,7 @@ def dns_badge(status: str) -> tuple[str, str]:
         "warning": ("warning", "DNS warnings"),
         "error": ("danger", "DNS problems"),
         "unknown": ("secondary", "DNS unknown"),
+        "unverified": ("danger", "Ownership not proven"),
     }.get(status, ("light", "Not checked"))
 
 

@@ -49,9 +49,13 @@ def test_domain_option_by_name_or_id_and_unknown_names(dns_app):
     with dns_app.app_context():
         good = add_domain("good.org")
         listed = add_domain("listed.org", enabled=False)
-    result = check_mx(dns_app, "--domain", str(listed), "--domain", "pouet.com")
+    with dns_app.app_context():
+        add_domain("shop.test")
+    args = ["--domain", str(listed), "--domain", "pouet.com", "--domain", "shop.test"]
+    result = check_mx(dns_app, *args)
     assert result.exit_code == 0, result.output
-    assert "Unknown domain: pouet.com" in result.output
+    assert "Skipped pouet.com: no such domain" in result.output
+    assert "Skipped shop.test: reserved name, never checked" in result.output
     assert "listed.org: error" in result.output  # named explicitly: checked although disabled
     assert statuses(dns_app, good) == {}
 
@@ -239,3 +243,16 @@ def test_providers_no_longer_configured_are_pruned(dns_app):
     check_mx(dns_app)
     with dns_app.app_context():
         assert db.session.scalars(db.select(DNSBLResult.provider)).all() == ["dnsbl-two.org"]
+
+
+def test_disabling_dnsbl_checks_clears_a_stale_listing_and_no_dnsbl_keeps_it(dns_app):
+    with dns_app.app_context():
+        domain_id = add_domain("listed.org")
+    check_mx(dns_app)
+    assert statuses(dns_app, domain_id)["dnsbl"] == "error"
+    check_mx(dns_app, "--no-dnsbl")  # this run does not look: the last state stands
+    assert statuses(dns_app, domain_id)["dnsbl"] == "error"
+    with dns_app.app_context():
+        set_param("admin.enable_dnsbl_checks", "no")
+    check_mx(dns_app)
+    assert statuses(dns_app, domain_id)["dnsbl"] == "unknown"

@@ -27,7 +27,7 @@ def check_mx(no_dnsbl, domains, emails, skip_admin_emails, timeout, ttl):
     options = services.Options(timeout=timeout, ttl=ttl, dnsbl=not no_dnsbl)
     targets, unknown = services.domains_to_check(domains)
     for selector in unknown:
-        click.echo(f"Unknown domain: {selector}", err=True)
+        click.echo(f"Skipped {selector}", err=True)
     try:
         with services.run_lock("check-mx", services.dns_budget(options, len(targets))):
             services.prune_providers()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import secrets
 import socket
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ...exceptions import Conflict
+from ...exceptions import Conflict, NotFound
 from ...extensions import db
 from ...models import (
     DNSBLResult,
@@ -117,9 +118,9 @@ def domains_to_check(selectors: tuple[str, ...] = ()) -> tuple[list[Domain], lis
         cond = Domain.id == int(key) if key.isdigit() else Domain.name == key
         domain = db.session.scalar(select(Domain).where(cond))
         if domain is None:
-            unknown.append(selector)
+            unknown.append(f"{selector}: no such domain")
         elif is_reserved(domain.name):
-            unknown.append(f"{selector} (reserved name, skipped)")
+            unknown.append(f"{selector}: reserved name, never checked")
         else:
             found[domain.id] = domain
     return sorted(found.values(), key=lambda d: d.name), unknown
@@ -156,10 +157,14 @@ def check_domain(domain: Domain, options: Options | None = None) -> Outcome:
         outcome.unreachable = True
         return outcome
     proof = verification.verify(domain, lookup)
-    if proof is not None:
-        outcome.results["verification"] = proof
+    # Unknown = nothing pending: the tab hides it and the badge ignores it.
+    outcome.results["verification"] = proof or Result(UNKNOWN, "No ownership proof pending.")
     outcome.results["mx"] = _mx_result(domain, mxs, null_mx)
-    if options.dnsbl and param("admin.enable_dnsbl_checks") and mxs:
+    if not param("admin.enable_dnsbl_checks"):
+        outcome.results["dnsbl"] = Result(UNKNOWN, "DNSBL checks are disabled.")
+    elif not mxs:
+        outcome.results["dnsbl"] = Result(UNKNOWN, "No MX address to look up.")
+    elif options.dnsbl:  # --no-dnsbl: this run leaves the last DNSBL state alone
         outcome.results["dnsbl"] = _dnsbl(domain, mxs, lookup, options)
     pairs = [(mx.name, mx.address) for mx in mxs]
     names = list(dict.fromkeys(mx.name for mx in mxs))
@@ -220,6 +225,7 @@ def _inside(address: str, networks) -> bool:
 
 
 def _mx_result(domain, mxs, null_mx) -> Result:
+    networks = valid_networks()
     if not param("admin.enable_mx_checks"):
         return Result(UNKNOWN, "MX checks are disabled (parameter enable_mx_checks).")
     example = f"{domain.name}. IN MX 10 mail.{domain.name}."
@@ -234,7 +240,7 @@ def _mx_result(domain, mxs, null_mx) -> Result:
             "other servers do not know where to deliver its mail. Publish:",
             example,
         )
-    if valid_networks() and not any(mx.managed for mx in mxs):
+    if networks and not any(mx.managed for mx in mxs):
         listed = ", ".join(f"{mx.name} ({mx.address})" for mx in mxs)
         return Result(
             ERROR,
@@ -242,7 +248,7 @@ def _mx_result(domain, mxs, null_mx) -> Result:
             "(none is inside the valid_mxs networks).",
             example,
         )
-    if valid_networks() and not all(mx.managed for mx in mxs):
+    if networks and not all(mx.managed for mx in mxs):
         outside = ", ".join(f"{mx.name} ({mx.address})" for mx in mxs if not mx.managed)
         return Result(WARNING, f"Some MX hosts are outside the valid_mxs networks: {outside}.")
     listed = ", ".join(f"{mx.name} ({mx.address})" for mx in mxs)
@@ -270,7 +276,7 @@ def _dnsbl(domain, mxs, lookup, options) -> Result:
     }
     listed, unanswered = [], 0
     for future, (mx, provider) in futures.items():
-        status = future.result() if future in done else None
+        status = future.result() if future in done and not future.exception() else None
         row = existing.get((mx.id, provider))
         if status is None:
             unanswered += 1
@@ -385,7 +391,7 @@ def acquire_lock(name: str, seconds: int) -> str | None:
 
     It commits: other processes must see the lock before this one does the work.
     """
-    holder = f"{socket.gethostname()}:{os.getpid()}:{id(object())}"[:128]
+    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:128]
     now = utcnow()
     expires = now + timedelta(seconds=seconds)
     try:
@@ -425,6 +431,8 @@ def run_lock(name: str, seconds: int):
 
 def check_now(actor: User, domain: Domain) -> Outcome:
     """Check *domain* for the UI or API: at most one run per domain per minute."""
+    if db.session.scalar(visible_domains(actor).where(Domain.id == domain.id)) is None:
+        raise NotFound("Domain not found.")
     # The lock is never released: it expires after the interval, which is the rate limit.
     if acquire_lock(f"check-now:{domain.id}", CHECK_NOW_INTERVAL) is None:
         raise Conflict(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ... import audit
 from ...exceptions import BadRequest
 from ...extensions import db
-from ...models import Domain, DomainVerification, utcnow
+from ...models import Domain, DomainCheck, DomainVerification, utcnow
 from ...params import get as param
 from .checks import ERROR, OK, Result
 from .resolver import DnsUnavailable, Lookup
@@ -73,6 +73,11 @@ def guard_update(actor, domain: Domain, changes: dict) -> None:
         return
     if actor.is_superuser:
         db.session.delete(row)  # a super admin vouches for the domain
+        db.session.execute(
+            delete(DomainCheck).where(
+                DomainCheck.domain_id == domain.id, DomainCheck.check == "verification"
+            )
+        )
         return
     raise BadRequest(
         f"Prove that you own {domain.name} before enabling it: publish {record(domain, row)} "

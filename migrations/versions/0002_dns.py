@@ -1,15 +1,15 @@
-"""DNS health: admin_mxrecord, admin_dnsblresult (Modoboa's), dns_domaincheck, dns_lock,
+"""DNS health: admin_mxrecord, admin_dnsblresult (Modoboa's), dns_domaincheck,
 dns_domainverification
 
 Revision ID: 0002_dns
-Revises: 0001
+Revises: 0002_auth
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_dns"
-down_revision = "0001"
+down_revision = "0002_auth"
 branch_labels = None
 depends_on = None
 
@@ -105,17 +105,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dns_domainverification")),
         sa.UniqueConstraint("domain_id", name=op.f("uq_dns_domainverification_domain_id")),
     )
-    op.create_table(
-        "dns_lock",
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("holder", sa.String(length=128), nullable=False),
-        sa.Column("expires", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_dns_lock")),
-    )
 
 
 def downgrade():
-    op.drop_table("dns_lock")
     op.drop_table("dns_domainverification")
     op.drop_table("dns_domaincheck")
     op.drop_table("admin_dnsblresult")

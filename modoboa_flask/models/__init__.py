@@ -16,7 +16,7 @@ from .core import (
     UserParameter,
     UserSession,
 )
-from .dns import DNSBLResult, DnsLock, DomainCheck, DomainVerification, MXRecord
+from .dns import DNSBLResult, DomainCheck, DomainVerification, MXRecord
 from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
@@ -29,7 +29,6 @@ __all__ = [
     "Base",
     "DNSBLResult",
     "DOMAINADMINS",
-    "DnsLock",
     "Domain",
     "DomainAdmin",
     "DomainAlias",

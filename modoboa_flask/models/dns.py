@@ -1,4 +1,4 @@
-"""DNS health: Modoboa's MX cache and DNSBL results, plus our per-check results and run locks."""
+"""DNS health: Modoboa's MX cache and DNSBL results, our per-check results, ownership proofs."""
 
 from __future__ import annotations
 
@@ -90,13 +90,3 @@ class DomainVerification(Base):
     token: Mapped[str] = mapped_column(String(64))
     enable: Mapped[bool] = mapped_column(Boolean, default=True)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class DnsLock(Base):
-    """A named lock held in the database, so runs on any host never overlap."""
-
-    __tablename__ = "dns_lock"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(128), default="")
-    expires: Mapped[datetime] = mapped_column(DateTime)

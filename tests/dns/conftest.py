@@ -1,5 +1,8 @@
 """A real BIND serving good, broken and DNSBL-listed zones; an SMTP sink; apps using both."""
 
+import email
+import email.policy
+
 import pytest
 
 from modoboa_flask import params
@@ -74,8 +77,17 @@ def dns_server():
 @pytest.fixture
 def sink():
     """A real SMTP server collecting the alerts."""
-    with SmtpSink() as server:
-        yield server
+    server = SmtpSink()
+    yield server
+    server.stop()
+
+
+def mails(sink) -> list:
+    """What *sink* received, as (envelope, parsed message) pairs."""
+    return [
+        (m, email.message_from_bytes(m.data, policy=email.policy.default))
+        for m in sink.state.messages
+    ]
 
 
 def dns_config(port, sink=None, **extra) -> dict:

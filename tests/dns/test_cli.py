@@ -4,15 +4,14 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
-
+from modoboa_flask import locks
 from modoboa_flask.blueprints.dns import services
 from modoboa_flask.extensions import db
-from modoboa_flask.models import DNSBLResult, DnsLock, DomainCheck, MXRecord, utcnow
-from tests.conftest import IN_MEMORY, fresh_app
+from modoboa_flask.models import DNSBLResult, DomainCheck, MXRecord, utcnow
+from tests.conftest import fresh_app
 from tests.peers.dns import SilentDnsServer
 
-from .conftest import add_domain, dns_config, set_param
+from .conftest import add_domain, dns_config, mails, set_param
 
 
 def check_mx(app, *args):
@@ -99,38 +98,37 @@ def test_alert_on_change_only(dns_app, sink):
         add_domain("listed.org", admin_email="boss@listed.org")
         set_param("core.sender_address", "dns@good.org")
     assert check_mx(dns_app, "--email", "ops@good.org").exit_code == 0
-    assert len(sink.messages) == 1  # a first check that finds a problem is a change
-    mail = sink.messages[0]
-    assert mail.mail_from == "dns@good.org"
-    assert sorted(mail.rcpt) == ["boss@listed.org", "ops@good.org"]
-    assert mail.message["Subject"] == "[modoboa] DNS issue(s) for domain listed.org"
-    assert "127.0.0.2 (mx.listed.org) on dnsbl-one.org: 127.0.0.2" in mail.message.get_content()
+    assert len(mails(sink)) == 1  # a first check that finds a problem is a change
+    envelope, message = mails(sink)[0]
+    assert envelope.sender == "dns@good.org"
+    assert sorted(envelope.recipients) == ["boss@listed.org", "ops@good.org"]
+    assert message["Subject"] == "[modoboa] DNS issue(s) for domain listed.org"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert "127.0.0.2 (mx.listed.org) on dnsbl-one.org: 127.0.0.2" in message.get_content()
     # Same state: no second alert.
     assert check_mx(dns_app, "--email", "ops@good.org", "--ttl", "0").exit_code == 0
-    assert len(sink.messages) == 1
+    assert len(mails(sink)) == 1
     # A new problem (the MX leaves valid_mxs) is mailed, to --email only when asked.
     with dns_app.app_context():
         set_param("admin.valid_mxs", "192.0.2.0/24")
     result = check_mx(dns_app, "--email", "ops@good.org", "--skip-admin-emails", "--ttl", "0")
     assert result.exit_code == 0, result.output
-    assert len(sink.messages) == 2 and sink.messages[1].rcpt == ["ops@good.org"]
-    body = sink.messages[1].message.get_content()
+    assert len(mails(sink)) == 2 and mails(sink)[1][0].recipients == ["ops@good.org"]
+    body = mails(sink)[1][1].get_content()
     assert "MX record for domain listed.org is invalid" in body
     assert "DNS blocklists" not in body  # unchanged: not repeated
     # Back to a good state: one "resolved" mail.
     with dns_app.app_context():
         set_param("admin.valid_mxs", "")
     check_mx(dns_app, "--email", "ops@good.org", "--ttl", "0")
-    assert (
-        len(sink.messages) == 3 and "MX records: resolved" in sink.messages[2].message.get_content()
-    )
+    assert len(mails(sink)) == 3 and "MX records: resolved" in mails(sink)[2][1].get_content()
 
 
 def test_a_healthy_domain_sends_nothing(dns_app, sink):
     with dns_app.app_context():
         add_domain("good.org", admin_email="boss@good.org")
     assert check_mx(dns_app).exit_code == 0
-    assert sink.messages == []
+    assert mails(sink) == []
 
 
 def test_smtp_relay_settings_and_failure_retry(dns_server, sink):
@@ -144,42 +142,19 @@ def test_smtp_relay_settings_and_failure_retry(dns_server, sink):
     # Not marked as sent: the next run (relay back) sends it.
     app.config["SMTP_PORT"] = sink.port
     assert check_mx(app).exit_code == 0
-    assert len(sink.messages) == 1 and sink.messages[0].auth == ("relay", "pw")
+    assert len(mails(sink)) == 1 and sink.state.logins == [("relay", "pw")]
 
 
-def test_a_held_lock_refuses_a_second_run_and_an_expired_one_is_taken(dns_app):
+def test_a_run_holding_the_database_lock_keeps_a_second_one_out(dns_app):
     with dns_app.app_context():
         add_domain("good.org")
-        db.session.add(
-            DnsLock(name="check-mx", holder="other", expires=utcnow() + timedelta(hours=1))
-        )
-        db.session.commit()
-    result = check_mx(dns_app)
+    with dns_app.app_context(), locks.exclusive("check-mx") as held:
+        assert held
+        result = check_mx(dns_app)
     assert result.exit_code == 1 and "Another check-mx run is in progress" in result.output
     assert mx_ids(dns_app) == []
-    with dns_app.app_context():
-        db.session.execute(db.update(DnsLock).values(expires=utcnow() - timedelta(seconds=1)))
-        db.session.commit()
-    assert check_mx(dns_app).exit_code == 0
-    with dns_app.app_context():  # released at the end
-        assert db.session.scalar(db.select(db.func.count()).select_from(DnsLock)) == 0
-
-
-@pytest.mark.skipif(IN_MEMORY, reason="in-memory SQLite shares one connection across threads")
-def test_two_concurrent_runs_never_overlap(dns_app):
-    with dns_app.app_context():
-        holders = []
-
-        def take():
-            with dns_app.app_context():
-                holders.append(services.acquire_lock("race", 60))
-
-        threads = [threading.Thread(target=take) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert len([h for h in holders if h]) == 1
+    assert check_mx(dns_app).exit_code == 0  # released with the first run
+    assert len(mx_ids(dns_app)) == 1
 
 
 def test_a_dns_server_that_never_answers(dns_server, sink):
@@ -189,7 +164,7 @@ def test_a_dns_server_that_never_answers(dns_server, sink):
             domain_id = add_domain("listed.org", admin_email="boss@listed.org")
         assert check_mx(app).exit_code == 0
         assert statuses(app, domain_id)["dnsbl"] == "error"
-        assert len(sink.messages) == 1
+        assert len(mails(sink)) == 1
         app.config["DNS_RESOLVERS"] = f"127.0.0.1:{silent.port}"
         started = time.monotonic()
         result = check_mx(app, "--timeout", "0.5", "--ttl", "0")
@@ -198,7 +173,7 @@ def test_a_dns_server_that_never_answers(dns_server, sink):
         assert elapsed < 5  # one probe times out; the other checks are not attempted
         # No answer says nothing about the records: the last known state stays, no alert.
         assert statuses(app, domain_id)["dnsbl"] == "error"
-        assert len(sink.messages) == 1
+        assert len(mails(sink)) == 1
         with app.app_context():
             other = add_domain("good.org")
         check_mx(app, "--timeout", "0.3", "--domain", "good.org")

@@ -1,6 +1,7 @@
 """The domain list's DNS badge, the DNS tab, "Check now" and the top-bar notification."""
 
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ HX = {"HX-Request": "true"}
 
 
 def store(domain_id, **statuses):
-    """Store check results as a run would."""
+    """Store check results as a run two minutes ago would have."""
     for check, status in statuses.items():
         db.session.add(
             DomainCheck(
@@ -26,9 +27,9 @@ def store(domain_id, **statuses):
                 status=status,
                 message=f"{check} said {status}",
                 record=f"; fix {check}",
-                checked_at=utcnow(),
+                checked_at=utcnow() - timedelta(minutes=2),  # outside the Check-now limit
                 alerted="",
-            )  # fmt: skip
+            )
         )
     db.session.commit()
 
@@ -156,3 +157,18 @@ def test_top_bar_shows_dns_problems_to_the_domains_admins(app, login, no_dns):
     assert '<span class="badge text-bg-danger">1</span>' in html
     other = login(user_id=admin_b).get("/settings/notifications").get_data(as_text=True)
     assert "notification-dns" not in other
+
+
+def test_check_now_refuses_while_the_same_domain_is_being_checked(dns_app):
+    from modoboa_flask import locks
+
+    with dns_app.app_context():
+        domain_id = add_domain("good.org")
+        admin = factories.make_user(role="SuperAdmins")
+    client = log_client_in(dns_app, dns_app.test_client(), admin)
+    with dns_app.app_context(), locks.exclusive(f"dns-check-{domain_id}") as held:
+        assert held
+        html = client.post(f"/dns/domains/{domain_id}/check", headers=HX).get_data(as_text=True)
+    assert "good.org is being checked right now" in html
+    with dns_app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DomainCheck.id))) == 0

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ...exceptions import Conflict
+from ... import locks
 from ...extensions import db
 from ...mail import MailError, send_mail
 from ...params import get as param
@@ -28,13 +28,13 @@ def check_mx(no_dnsbl, domains, emails, skip_admin_emails, timeout, ttl):
     targets, unknown = services.domains_to_check(domains)
     for selector in unknown:
         click.echo(f"Skipped {selector}", err=True)
-    try:
-        with services.run_lock("check-mx", services.dns_budget(options, len(targets))):
-            services.prune_providers()
-            db.session.commit()
-            failures = _run(targets, options, emails, not skip_admin_emails)
-    except Conflict as exc:
-        raise click.ClickException(exc.message) from None
+    # A database-wide lock: cron may start check-mx on every node sharing the database.
+    with locks.exclusive("check-mx") as held:
+        if not held:
+            raise click.ClickException("Another check-mx run is in progress (database lock).")
+        services.prune_providers()
+        db.session.commit()
+        failures = _run(targets, options, emails, not skip_admin_emails)
     if failures:
         raise click.ClickException(f"{failures} alert(s) could not be sent.")
 

@@ -2,30 +2,25 @@
 
 Checking never happens while a page renders: pages read the rows stored here
 (`admin_mxrecord`, `admin_dnsblresult`, `dns_domaincheck`). Like every service, nothing here
-commits, except the run locks, which other processes must see before the work starts.
+commits, except `check_now`, which must commit before it releases its per-domain lock.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import os
-import secrets
-import socket
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
 
+from ... import locks
 from ...exceptions import Conflict, NotFound
 from ...extensions import db
 from ...models import (
     DNSBLResult,
-    DnsLock,
     Domain,
     DomainCheck,
     DomainVerification,
@@ -383,64 +378,26 @@ def mark_alerted(rows: list[DomainCheck]) -> None:
         row.alerted = row.message if row.status in (ERROR, WARNING) else ""
 
 
-# --- locks ---------------------------------------------------------------------------------
-
-
-def acquire_lock(name: str, seconds: int) -> str | None:
-    """Take the database lock *name* for *seconds*; return its holder id, None when held.
-
-    It commits: other processes must see the lock before this one does the work.
-    """
-    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[:128]
-    now = utcnow()
-    expires = now + timedelta(seconds=seconds)
-    try:
-        db.session.add(DnsLock(name=name, holder=holder, expires=expires))
-        db.session.commit()
-        return holder
-    except IntegrityError:
-        db.session.rollback()
-    # Held: take it over only when the holder's time ran out (a crashed run).
-    taken = db.session.execute(
-        update(DnsLock)
-        .where(DnsLock.name == name, DnsLock.expires < now)
-        .values(holder=holder, expires=expires)
-    )
-    db.session.commit()
-    return holder if taken.rowcount == 1 else None
-
-
-def release_lock(name: str, holder: str) -> None:
-    """Release *name* if *holder* still holds it (commits)."""
-    db.session.execute(delete(DnsLock).where(DnsLock.name == name, DnsLock.holder == holder))
-    db.session.commit()
-
-
-@contextmanager
-def run_lock(name: str, seconds: int):
-    """Hold the lock *name* for the block; Conflict when another run holds it."""
-    holder = acquire_lock(name, seconds)
-    if holder is None:
-        raise Conflict("Another check-mx run is in progress (database lock held).")
-    try:
-        yield
-    finally:
-        db.session.rollback()
-        release_lock(name, holder)
-
-
 def check_now(actor: User, domain: Domain) -> Outcome:
-    """Check *domain* for the UI or API: at most one run per domain per minute."""
+    """Check *domain* for the UI: at most one run per domain per minute, never two at once."""
     if db.session.scalar(visible_domains(actor).where(Domain.id == domain.id)) is None:
         raise NotFound("Domain not found.")
-    # The lock is never released: it expires after the interval, which is the rate limit.
-    if acquire_lock(f"check-now:{domain.id}", CHECK_NOW_INTERVAL) is None:
-        raise Conflict(
-            f"{domain.name} was checked less than {CHECK_NOW_INTERVAL} seconds ago; "
-            "try again in a minute."
+    with locks.exclusive(f"dns-check-{domain.id}") as held:
+        if not held:
+            raise Conflict(f"{domain.name} is being checked right now; wait for the result.")
+        last = db.session.scalar(
+            select(db.func.max(DomainCheck.checked_at)).where(DomainCheck.domain_id == domain.id)
         )
-    db.session.refresh(domain)
-    return check_domain(domain)
+        wait_for = CHECK_NOW_INTERVAL - (utcnow() - last).total_seconds() if last else 0
+        if wait_for > 0:
+            raise Conflict(
+                f"{domain.name} was checked less than {CHECK_NOW_INTERVAL} seconds ago; "
+                f"try again in {math.ceil(wait_for)} s."
+            )
+        outcome = check_domain(domain)
+        # Committed under the lock, so a second request waiting on it sees this run.
+        db.session.commit()
+        return outcome
 
 
 # --- reading stored results ----------------------------------------------------------------
@@ -518,9 +475,3 @@ def domains_with_errors(user) -> int:
         .where(DomainCheck.check.in_(BADGE_CHECKS), DomainCheck.status == ERROR)
     )
     return db.session.scalar(stmt) or 0
-
-
-def dns_budget(options: Options, domains: int) -> int:
-    """Seconds the run lock is held before another run may assume this one crashed."""
-    per_domain = options.timeout * 12 + 2 * options.timeout
-    return int(math.ceil(60 + per_domain * max(domains, 1)))

@@ -28,8 +28,7 @@ def check(domain_id):
     """Check a domain's DNS now (once a minute at most) and show the new results."""
     domain = get_visible_or_404(current_user, Domain, domain_id)
     try:
-        outcome = services.check_now(current_user, domain)
-        db.session.commit()
+        outcome = services.check_now(current_user, domain)  # commits under its lock
     except ServiceError as exc:
         db.session.rollback()
         # htmx 2 drops 4xx bodies: the fragment carries the refusal with a 200.

@@ -45,6 +45,19 @@ class Config:
     DOVECOT_CONFIG = ""
     # Mail home of a mailbox (%d domain, %n local part, %u address); match Dovecot's.
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
+    # DNS servers the DNS health checks ask: comma list of host[:port] ("" = system resolver).
+    DNS_RESOLVERS = ""
+    # DNSBL zones every MX address is looked up in: comma list ("" = Modoboa's list).
+    DNSBL_PROVIDERS = ""
+    # DNS queries in flight at once during a check (per domain).
+    DNS_CONCURRENCY = 20
+    # The relay every mail the application sends goes through (alerts, notifications).
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 30
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
 

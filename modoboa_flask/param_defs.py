@@ -168,6 +168,10 @@ def admin_params() -> list[Param]:
                "respect it.", visible_if=("enable_mx_checks", True), validator=_networks_ok),
         _admin("enable_dnsbl_checks", "bool", True, "Enable DNSBL checks",
                "Check every domain against major DNSBL providers"),
+        _admin("require_domain_verification", "bool", False, "Require domain verification",
+               "Domains created or renamed by resellers and domain administrators stay "
+               "disabled until a DNS TXT record proves they own them (super administrators "
+               "are exempt)"),
         _admin("handle_mailboxes", "bool", False, "Handle mailboxes on filesystem",
                "Rename or remove mailboxes on the filesystem when they get renamed or "
                "removed within Modoboa"),

@@ -14,7 +14,7 @@ from modoboa_flask.exceptions import ServiceError
 from modoboa_flask.extensions import db
 from modoboa_flask.models import SIMPLEUSERS, Mailbox, User
 from modoboa_flask.passwords import verify_password
-from tests.isolation.world import OK, cases, populate, target_id
+from tests.isolation.world import OK, cases, populate, post_mail_tab, target_id
 
 ACTIONS = ("update", "disable", "delete", "rename", "password", "role")
 
@@ -140,11 +140,7 @@ def test_a_managed_page_is_editable(app, login, world):
 
 
 def test_peer_mailbox_is_not_renamed_through_the_mail_tab(app, login, world):
-    client = login(user_id=world["a1"])
-    response = client.post(
-        f"/identities/accounts/{world['a2']}/tab/mail",
-        data={"mail-email": "taken@a.test", "mail-use_domain_quota": "y"},
-    )
+    response = post_mail_tab(login(user_id=world["a1"]), world["a2"], email="taken@a.test")
     assert response.status_code == 403
     with app.app_context():
         mailbox = db.session.scalar(select(Mailbox).where(Mailbox.user_id == world["a2"]))

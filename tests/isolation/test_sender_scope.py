@@ -12,7 +12,7 @@ from modoboa_flask.exceptions import PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import SenderAddress, User
 from tests.api.conftest import make_domain_alias
-from tests.isolation.world import populate
+from tests.isolation.world import populate, post_mail_tab
 
 
 @pytest.fixture
@@ -71,10 +71,7 @@ def test_removing_another_tenants_grant_is_refused(app, world, address):
 
 def test_mail_tab_shows_the_refusal_in_place(app, login, world):
     client = login(user_id=world["a1"])
-    response = client.post(
-        f"/identities/accounts/{world['ua']}/tab/mail",
-        data={"mail-use_domain_quota": "y", "mail-sender_addresses": "ceo@b-alias.test"},
-    )
+    response = post_mail_tab(client, world["ua"], sender_addresses="ceo@b-alias.test")
     assert response.status_code == 200
     assert "You don&#39;t have access to this domain" in response.text
     with app.app_context():

@@ -60,3 +60,9 @@ def target_id(ids: dict, actor: str, target: str) -> int:
 def cases():
     """(actor, target, expected outcome) for every pair."""
     return [(a, t, EXPECTED[a][t]) for a in ACTORS for t in TARGETS]
+
+
+def post_mail_tab(client, account_id, **fields):
+    """POST the account's Mail tab (quota following the domain) with *fields*."""
+    data = {"mail-use_domain_quota": "y", **{f"mail-{k}": v for k, v in fields.items()}}
+    return client.post(f"/identities/accounts/{account_id}/tab/mail", data=data)

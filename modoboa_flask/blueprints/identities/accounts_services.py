@@ -16,7 +16,7 @@ from ...models import (
     User,
 )
 from ...passwords import password_problems
-from ...permissions import assignable_roles, can_manage_account, is_domain_admin_of
+from ...permissions import assignable_roles, can_access, can_manage_account, is_domain_admin_of
 from ...sessions import end_sessions
 from . import mailboxes
 from .common import (
@@ -48,9 +48,14 @@ def allowed_roles(actor, account=None) -> list[str]:
 
 
 def check_account_scope(actor, account: User) -> None:
-    """404 unless *actor* may manage *account* (in scope and not of a higher role)."""
-    if not can_manage_account(actor, account):
-        raise not_found()
+    """Refuse unless *actor* may manage *account*: 403 when it sees it (a peer), else 404."""
+    if can_manage_account(actor, account):
+        return
+    if actor.id == account.id:
+        raise PermissionDenied("Change your own account from your profile")
+    if can_access(actor, account):
+        raise PermissionDenied(f"You may not manage the account {account.username}")
+    raise not_found()
 
 
 def _check_username(actor, username: str, role: str, exclude_id=None) -> str:

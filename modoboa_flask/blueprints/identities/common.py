@@ -95,6 +95,20 @@ def administered_domain(actor, name: str, field: str) -> Domain:
     return domain
 
 
+def check_address_scope(actor, address: str, field: str) -> None:
+    """Refuse (403) an address of a domain or domain alias outside *actor*'s scope.
+
+    Addresses of external domains pass: a mailbox may be allowed to send as them.
+    """
+    _, name = split(address)
+    domain = find_domain(name)
+    if domain is None:
+        target_id = db.session.scalar(select(DomainAlias.target_id).where(DomainAlias.name == name))
+        domain = db.session.get(Domain, target_id) if target_id is not None else None
+    if domain is not None and not is_domain_admin_of(actor, domain):
+        raise PermissionDenied(NO_ACCESS, field=field)
+
+
 def require_perm(actor, codename: str) -> None:
     """Refuse with 403 unless *actor* holds *codename*."""
     if not has_perm(actor, codename):

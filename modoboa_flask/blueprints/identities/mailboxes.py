@@ -9,7 +9,14 @@ from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
 from ...permissions import has_perm, is_domain_admin_of
-from .common import NO_ACCESS, administered_domain, clean_list, find_domain, split
+from .common import (
+    NO_ACCESS,
+    administered_domain,
+    check_address_scope,
+    clean_list,
+    find_domain,
+    split,
+)
 
 
 # --- quota --------------------------------------------------------------------------------
@@ -212,14 +219,12 @@ def set_sender_addresses(actor, mailbox: Mailbox, addresses) -> None:
     for address in wanted:
         if address in current:
             continue
-        _, domain_name = split(address)
-        domain = find_domain(domain_name)
-        # External domains are allowed; a local one must be administered by the editor.
-        if domain is not None and not is_domain_admin_of(actor, domain):
-            raise PermissionDenied(NO_ACCESS, field="sender_addresses")
+        check_address_scope(actor, address, "sender_addresses")
         mailbox.sender_addresses.append(SenderAddress(address=address))
     for address, row in current.items():
         if address not in wanted:
+            # Removing is checked too: another tenant's grant is not this editor's to drop.
+            check_address_scope(actor, address, "sender_addresses")
             mailbox.sender_addresses.remove(row)
     db.session.flush()
 

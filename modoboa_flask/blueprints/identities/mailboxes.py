@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from ... import audit, mailops, signals
+from ...addresses import clean_list
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
 from ...permissions import has_perm, is_domain_admin_of
-from .common import NO_ACCESS, administered_domain, clean_list, find_domain, split
+from .common import NO_ACCESS, administered_domain, find_domain, split
 
 
 # --- quota --------------------------------------------------------------------------------
@@ -207,7 +208,8 @@ def set_mailbox_aliases(actor, mailbox: Mailbox, addresses, enabled: bool = True
 
 def set_sender_addresses(actor, mailbox: Mailbox, addresses) -> None:
     """Make *addresses* the extra sender addresses of *mailbox*."""
-    wanted = clean_list(addresses, "sender_addresses")
+    # Sender addresses may be external: they never become a mail directory.
+    wanted = clean_list(addresses, "sender_addresses", strict=False)
     current = {row.address: row for row in mailbox.sender_addresses}
     for address in wanted:
         if address in current:

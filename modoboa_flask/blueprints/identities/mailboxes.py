@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from ... import audit, mailops, signals
-from ...addresses import clean_list
+from ...addresses import clean_list, normalize_address
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
@@ -62,6 +62,8 @@ def mailbox_exists(local: str, domain_id: int, exclude_id=None) -> bool:
 
 def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
     """Create the mailbox of *account* with its self-alias and quota row."""
+    # Checked here too, where the mail directory's name is born (issue 11).
+    address = normalize_address(address, "email")
     local, domain_name = split(address)
     domain = administered_domain(actor, domain_name, "email")
     # Relay domains may hold local mailboxes too (split domains: Postfix's
@@ -104,6 +106,7 @@ def _retag(address: str, old: str, new: str) -> str:
 def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     """Move *mailbox* to *new_address*: self-alias, recipients, quota row, senders, maildir."""
     old = mailbox.full_address
+    new_address = normalize_address(new_address, "email")  # the new directory's name
     if new_address == old:
         return
     local, domain_name = split(new_address)

@@ -51,48 +51,45 @@ def check(fn: Callable[[], Iterator[Problem]]):
     return fn
 
 
-def _rows(*columns):
-    stmt = select(*columns).order_by(columns[0]).execution_options(yield_per=BATCH)
-    return db.session.execute(stmt)
+def _scan(model, column, problem) -> Iterator[Problem]:
+    """Problems of *column* of *model*'s rows, as *problem(value)* words them."""
+    stmt = select(model.id, column).order_by(model.id).execution_options(yield_per=BATCH)
+    for row_id, value in db.session.execute(stmt):
+        reason = problem(value or "")
+        if reason:
+            yield Problem(model.__tablename__, row_id, value or "", reason)
 
 
 @check
 def mailbox_local_parts() -> Iterator[Problem]:
     """Mailbox local parts (the mail directory's name) outside the dot-atom rule."""
-    for row_id, local in _rows(Mailbox.id, Mailbox.address):
-        reason = local_part_problem(local or "")
-        if reason:
-            yield Problem(Mailbox.__tablename__, row_id, local or "", reason)
+    return _scan(Mailbox, Mailbox.address, local_part_problem)
 
 
 @check
 def account_usernames() -> Iterator[Problem]:
     """Usernames that are neither a valid address nor a valid login name."""
-    for row_id, username in _rows(User.id, User.username):
-        reason = username_problem(username or "")
-        if reason:
-            yield Problem(User.__tablename__, row_id, username or "", reason)
+    return _scan(User, User.username, username_problem)
 
 
 @check
 def alias_addresses() -> Iterator[Problem]:
     """Alias addresses (self-aliases and catch-alls included) the address rule refuses."""
-    for row_id, address in _rows(Alias.id, Alias.address):
-        reason = address_problem(address or "", catchall=True)
-        if reason:
-            yield Problem(Alias.__tablename__, row_id, address or "", reason)
+    return _scan(Alias, Alias.address, lambda value: address_problem(value, catchall=True))
+
+
+def _stored_domain_problem(name: str) -> str | None:
+    reason = domain_problem(name)
+    if not reason and domain_or_empty(name) != name:
+        reason = f"not stored in normal form (expected {domain_or_empty(name)})"
+    return reason
 
 
 @check
 def domain_names() -> Iterator[Problem]:
     """Domain and domain alias names that are invalid or not stored as lower-case A-labels."""
     for model in (Domain, DomainAlias):
-        for row_id, name in _rows(model.id, model.name):
-            reason = domain_problem(name or "")
-            if not reason and domain_or_empty(name) != name:
-                reason = f"not stored in normal form (expected {domain_or_empty(name)})"
-            if reason:
-                yield Problem(model.__tablename__, row_id, name or "", reason)
+        yield from _scan(model, model.name, _stored_domain_problem)
 
 
 def find_problems() -> list[Problem]:

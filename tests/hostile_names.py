@@ -12,6 +12,10 @@ HOSTILE_LOCAL_PARTS = [
 UNUSUAL_LOCAL_PARTS = ["o'brien", "a+tag", "x_y", "a.b", "ééé"]
 
 
+_NAMES = {"\x00": "<NUL>", "\t": "<TAB>", "\n": "<LF>", " ": "<SP>", "\\": "<BSL>",
+          "\u202e": "<RLO>"}  # fmt: skip
+
+
 def ids(values) -> list[str]:
-    """Readable test ids for *values* (control characters escaped, long ones cut)."""
-    return [ascii(value)[1:-1][:20] for value in values]
+    """Readable test ids for *values* (special characters named, long values cut)."""
+    return ["".join(_NAMES.get(ch, ch) for ch in value)[:20] for value in values]

@@ -88,6 +88,20 @@ def local_part_problem(local: str, *, strict: bool = True, max_length=MAX_LOCAL)
     return None
 
 
+def check_stored_local_part(local: str, address: str, action: str) -> None:
+    """Refuse to *action* ("move", "delete") the mail directory of a stored mailbox whose
+    local part breaks the rule: Modoboa stored such names, and `a.com/..` is the whole
+    mail store (issue 11). `flask repair --dry-run` lists them.
+    """
+    reason = local_part_problem(local)
+    if reason:
+        raise BadRequest(
+            f"Can't {action} the mail directory of {shown(address)}: {reason}. Keep the "
+            "directory (it is outside its domain's) and see `flask repair --dry-run`.",
+            field="email",
+        )
+
+
 def check_local_part(value: str, field: str | None = None) -> str:
     """The lower-cased local part *value* of an address we create; BadRequest when invalid."""
     local = (value or "").strip().lower()

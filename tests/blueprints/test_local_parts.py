@@ -161,3 +161,31 @@ def test_external_recipients_may_be_odd(app, world):
         assert sorted(r.address for r in created.recipients) == [
             "-x@ext.org", "first..last@ext.org",
         ]  # fmt: skip
+
+
+# --- stored names from an upgraded database -----------------------------------------------
+@pytest.mark.parametrize("local", ["..", "../b.com/u2"])
+def test_directories_of_hostile_stored_names_are_never_moved_or_deleted(app, world, local):
+    """Modoboa stored such names: `test.com/..` is the whole mail store (issue 11)."""
+    from modoboa_flask import params
+    from tests import factories
+
+    with app.app_context():
+        params.set("admin.handle_mailboxes", "true")
+        account_id = factories.make_mailbox(world["test.com"], local)
+        admin = user(world["superadmin"])
+        attempts = [
+            lambda: services.update_account(admin, user(account_id), username="fixed@test.com"),
+            lambda: services.delete_account(admin, user(account_id), keep_mb_dir=False),
+            lambda: domain_services.delete_domain(
+                admin, db.session.get(Domain, world["test.com"]), keep_mailboxes=False
+            ),
+        ]
+        for attempt in attempts:
+            with pytest.raises(BadRequest, match="Can't (move|delete) the mail directory"):
+                attempt()
+            db.session.rollback()
+        assert db.session.scalar(select(func.count(MailboxOperation.id))) == 0
+        services.delete_account(admin, user(account_id), keep_mb_dir=True)  # rows only: fine
+        db.session.commit()
+        assert db.session.scalar(select(func.count(MailboxOperation.id))) == 0

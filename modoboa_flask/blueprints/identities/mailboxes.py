@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from ... import audit, mailops, signals
-from ...addresses import clean_list, normalize_address
+from ...addresses import check_stored_local_part, clean_list, normalize_address
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
@@ -109,6 +109,7 @@ def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     new_address = normalize_address(new_address, "email")  # the new directory's name
     if new_address == old:
         return
+    check_stored_local_part(mailbox.address, old, "move")
     local, domain_name = split(new_address)
     domain = administered_domain(actor, domain_name, "email")
     if mailbox_exists(local, domain.id, exclude_id=mailbox.id):
@@ -235,6 +236,8 @@ def remove_mailbox(actor, mailbox: Mailbox, keep_dir: bool) -> None:
     from .alias_services import prune_empty_aliases
 
     address = mailbox.full_address
+    if not keep_dir:
+        check_stored_local_part(mailbox.address, address, "delete")
     signals.send(signals.mailbox_deleted, mailbox=mailbox)
     touched = list(
         db.session.scalars(

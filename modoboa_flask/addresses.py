@@ -132,6 +132,15 @@ def _encode_domain(raw: str) -> tuple[str, str]:
     return ascii_name, ""
 
 
+def _address_domain_problem(domain: str) -> str | None:
+    # No stripping here: "a@ b.com" is not an address (a trailing dot is fine, as in DNS).
+    domain = domain.rstrip(".")
+    if not domain:
+        return "the domain name is empty"
+    ascii_name, reason = _encode_domain(domain)
+    return None if ascii_name else reason or "not a valid domain name"
+
+
 def domain_problem(name: str) -> str | None:
     """Why *name* is not a valid domain name (None when it is)."""
     raw = (name or "").strip().rstrip(".")
@@ -158,15 +167,6 @@ def domain_or_empty(name) -> str:
     """The normalized domain name, or '' when *name* is not one (lookups, search filters)."""
     raw = (name or "").strip().rstrip(".")
     return _encode_domain(raw)[0] if raw else ""
-
-
-def _address_domain_problem(domain: str) -> str | None:
-    # No stripping here: "a@ b.com" is not an address (a trailing dot is fine, as in DNS).
-    domain = domain.rstrip(".")
-    if not domain:
-        return "the domain name is empty"
-    ascii_name, reason = _encode_domain(domain)
-    return None if ascii_name else reason or "not a valid domain name"
 
 
 def address_problem(value: str, *, strict: bool = True, catchall: bool = False) -> str | None:

@@ -43,17 +43,25 @@ def shown(value: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _char_problem(ch: str, *, strict: bool) -> str | None:
-    """Why *ch* can't be in a local part (None when it can)."""
+def _unsafe_char(ch: str) -> str | None:
+    """Why *ch* can't be in any name (None when it may): it makes paths or hides text."""
     if ch == "\x00":
         return "NUL"
     if ch in "/\\":
         return f"'{ch}'"
     if ch.isspace():
         return "spaces"
-    category = unicodedata.category(ch)
-    if category[0] == "C":  # Cc controls, Cf format (bidi overrides...), Cs, Co, Cn
+    if unicodedata.category(ch)[0] == "C":  # Cc controls, Cf format (bidi overrides...)
         return "control characters"
+    return None
+
+
+def _char_problem(ch: str, *, strict: bool) -> str | None:
+    """Why *ch* can't be in a local part (None when it can)."""
+    unsafe = _unsafe_char(ch)
+    if unsafe:
+        return unsafe
+    category = unicodedata.category(ch)
     if ord(ch) < 128:
         if (strict and ch not in _ATEXT and ch != ".") or ch in _EXTERNAL_FORBIDDEN:
             return f"'{ch}'"
@@ -225,15 +233,24 @@ def clean_list(values, field: str, *, catchall: bool = False, strict: bool = Tru
 
 
 def username_problem(username: str) -> str | None:
-    """Why *username* can't be an account name (None when it can).
+    """Why *username* can't be an administrator's login name (None when it can).
 
-    A username is an address (the local-part rule applies: an administrator's username
-    can become a mailbox address) or a bare login name obeying the same local-part rule.
+    A simple user's username is its mailbox address (`normalize_address` applies). Other
+    accounts' usernames never name a mail directory (their mailbox has its own address),
+    so Modoboa's free login names stay valid; only path separators, NUL, control
+    characters, spaces and the names `.` and `..` are refused.
     """
-    if "@" in username:
-        return address_problem(username.lower())
-    reason = local_part_problem(username, max_length=MAX_ADDRESS)
-    return reason.replace("the local part", "the username") if reason else None
+    if not username:
+        return "the username is empty"
+    for ch in username:
+        reason = _unsafe_char(ch)
+        if reason:
+            return f"the username can't contain {reason}"
+    if username in (".", ".."):
+        return f"the username can't be '{username}'"
+    if len(username) > MAX_ADDRESS:
+        return f"the username is limited to {MAX_ADDRESS} characters"
+    return None
 
 
 def display_domain(name: str | None) -> str:

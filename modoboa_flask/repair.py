@@ -23,7 +23,7 @@ from .addresses import (
     username_problem,
 )
 from .extensions import db
-from .models import Alias, Domain, DomainAlias, Mailbox, User
+from .models import SIMPLEUSERS, Alias, Domain, DomainAlias, Mailbox, User
 
 BATCH = 1000  # rows fetched at a time: half a million identities never sit in memory at once
 
@@ -51,9 +51,10 @@ def check(fn: Callable[[], Iterator[Problem]]):
     return fn
 
 
-def _scan(model, column, problem) -> Iterator[Problem]:
-    """Problems of *column* of *model*'s rows, as *problem(value)* words them."""
-    stmt = select(model.id, column).order_by(model.id).execution_options(yield_per=BATCH)
+def _scan(model, column, problem, *where) -> Iterator[Problem]:
+    """Problems of *column* of *model*'s rows (matching *where*), as *problem(value)* says."""
+    stmt = select(model.id, column).where(*where).order_by(model.id)
+    stmt = stmt.execution_options(yield_per=BATCH)
     for row_id, value in db.session.execute(stmt):
         reason = problem(value or "")
         if reason:
@@ -68,8 +69,9 @@ def mailbox_local_parts() -> Iterator[Problem]:
 
 @check
 def account_usernames() -> Iterator[Problem]:
-    """Usernames that are neither a valid address nor a valid login name."""
-    return _scan(User, User.username, username_problem)
+    """Simple users' usernames (their mailbox address) and administrators' login names."""
+    yield from _scan(User, User.username, address_problem, User.role == SIMPLEUSERS)
+    yield from _scan(User, User.username, username_problem, User.role != SIMPLEUSERS)
 
 
 @check

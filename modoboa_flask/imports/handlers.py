@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from .. import signals
 from ..accounts import set_password
-from ..addresses import clean_list, normalize_address, username_problem
+from ..addresses import clean_list, normalize_address, shown, username_problem
 from ..exceptions import BadRequest, PermissionDenied, ServiceError
 from ..extensions import db
 from ..models import DOMAINADMINS, Alias, Domain, DomainAlias, User
@@ -179,8 +179,8 @@ def import_account(ctx, fields: list[str]) -> str:
     else:
         username = row.username
         reason = username_problem(username or "")
-        if not username or reason:
-            raise BadRequest(f"Invalid username '{username}': {reason or 'empty'}")
+        if reason:
+            raise BadRequest(f"Invalid username '{shown(username or '')}': {reason}")
     # Another tenant's address is refused before "already exists" could say it is taken.
     identity_services().check_username_domain(ctx.actor, username)
     existing(ctx, "account", username, username_id(username), User)

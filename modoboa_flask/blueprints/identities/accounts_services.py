@@ -56,7 +56,7 @@ def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     if role == SIMPLEUSERS:
         username = normalize_address(username, "username")
     reason = username_problem(username)
-    if reason:  # administrators too: their username may become a mailbox address
+    if reason:
         raise BadRequest(f"Enter a valid username ({reason})", field="username")
     # Before the uniqueness check: whether another tenant's address is taken must not show.
     check_username_domain(actor, username)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 
 from ... import audit, params, signals
 from ...accounts import first_superuser
+from ...addresses import check_stored_local_part
 from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Alias, Domain, DomainAdmin, Mailbox, User
@@ -223,6 +224,9 @@ def delete_domain(actor, domain: Domain, keep_mailboxes=True) -> None:
     if public:
         signals.send(signals.mailbox_alias_deleted, mailbox_alias=list(public))
     mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.domain_id == domain.id)).all()
+    if not keep_mailboxes:
+        for mailbox in mailboxes:
+            check_stored_local_part(mailbox.address, mailbox.full_address, "delete")
     if mailboxes:
         signals.send(signals.mailbox_deleted, mailbox=list(mailboxes))
     remove_accounts = bool(params.get("admin.auto_account_removal"))

@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select, update
 
 from ... import audit, signals
 from ...accounts import set_password, set_role
+from ...addresses import domain_or_empty, normalize_address, username_problem
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import (
@@ -22,10 +23,7 @@ from . import mailboxes
 from .common import (
     NO_ACCESS,
     account_snapshot,
-    clean_list,
     hosted_domain,
-    normalize_address,
-    normalize_domain,
     not_found,
     record_change,
     require_perm,
@@ -62,8 +60,9 @@ def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     username = (username or "").strip()
     if role == SIMPLEUSERS:
         username = normalize_address(username, "username")
-    if not username or len(username) > 254 or any(c.isspace() for c in username):
-        raise BadRequest("Enter a valid username", field="username")
+    reason = username_problem(username)
+    if reason:
+        raise BadRequest(f"Enter a valid username ({reason})", field="username")
     # Before the uniqueness check: whether another tenant's address is taken must not show.
     check_username_domain(actor, username)
     stmt = select(User.id).where(func.lower(User.username) == username.lower())
@@ -85,7 +84,7 @@ def check_username_domain(actor, username: str) -> None:
     """
     if actor.is_superuser or "@" not in username:
         return
-    domain = hosted_domain(normalize_domain(username.rpartition("@")[2]))
+    domain = hosted_domain(domain_or_empty(username.rpartition("@")[2]))
     if domain is not None and not is_domain_admin_of(actor, domain):
         raise PermissionDenied(NO_ACCESS, field="username")
 
@@ -294,8 +293,3 @@ def delete_account(actor, account: User, keep_mb_dir=True) -> None:
     )
     db.session.delete(account)
     db.session.flush()
-
-
-def clean_addresses(values, field: str) -> list[str]:
-    """Addresses from a textarea or list, normalized (for forms)."""
-    return clean_list(values, field)

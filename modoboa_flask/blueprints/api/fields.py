@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import idna
 
+from ...bounds import INT32
+
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
 UNKNOWN = "Unknown field."
@@ -76,7 +78,7 @@ class Integer(Field):
     """A JSON integer (booleans refused), with an optional minimum."""
 
     min_value: int | None = None
-    max_value: int | None = 2**31 - 1
+    max_value: int | None = INT32[1]  # the columns' range on every database
 
     def load(self, value):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -106,6 +106,18 @@ def query_int(name: str, default: int, minimum: int = 1, maximum: int = INT32[1]
     return value if minimum <= value <= maximum else default
 
 
+def to_id(raw) -> int | None:
+    """The primary key in *raw* (URL, form or CSV text), or None when it cannot be one:
+    ids are positive 32-bit integers written in ASCII digits."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 < raw <= INT32[1] else None
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= INT32[1] else None
+
+
 def _check_flush(session, flush_context, instances) -> None:
     """Refuse a value no database column of the three could store, naming its field."""
     for obj in (*session.new, *session.dirty):
@@ -123,9 +135,14 @@ def _changed(state, key) -> bool:
     return state.attrs[key].history.has_changes()
 
 
-def _refuse_nul() -> None:
-    """400 for NUL bytes in a URL, query string or form: no database column stores them."""
-    values = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+def _check_request() -> None:
+    """404 for an `<int:...>` URL part no id column holds (werkzeug takes '٣' and 40-digit
+    numbers); 400 for NUL bytes in a URL, query string or form: no column stores them."""
+    view_args = request.view_args or {}
+    for value in view_args.values():
+        if isinstance(value, int) and to_id(value) is None:
+            abort(404)
+    values = [*request.args.items(multi=True), *view_args.items()]
     # API bodies are JSON (its String fields refuse control characters); its own hooks
     # read the raw body, so parsing it as a form here would consume it.
     form = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -139,6 +156,6 @@ def _refuse_nul() -> None:
 
 def init_app(app) -> None:
     """Check request inputs before the views and row values before every flush."""
-    app.before_request(_refuse_nul)
+    app.before_request(_check_request)
     if not event.contains(Session, "before_flush", _check_flush):
         event.listen(Session, "before_flush", _check_flush)

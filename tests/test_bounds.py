@@ -150,3 +150,24 @@ def test_alias_expiring_on_the_last_day_of_9999(app, login):
 def test_integer_parameters_fit_32_bits(app, key, raw, message):
     with app.app_context(), pytest.raises(params.ParamError, match=message):
         params.set(key, raw)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/domains/99999999999999999999",
+        "/domains/2147483648/edit",
+        "/domains/%D9%A3",
+        "/identities/accounts/2147483648",
+        "/identities/aliases/99999999999999999999",
+    ],
+)
+def test_ids_no_column_holds_are_404(app, login, url):
+    assert login().get(url).status_code == 404
+
+
+@pytest.mark.parametrize("raw", ["9" * 20, "2147483648", "٣", "0"])
+def test_ids_posted_that_no_column_holds_are_404(app, login, raw):
+    client = login()
+    assert client.post("/identities/aliases/delete", data={"ids": raw}).status_code == 404
+    assert client.post(f"/user/api/tokens/{raw}/revoke").status_code == 404

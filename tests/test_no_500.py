@@ -10,6 +10,7 @@ than their column, dates at the ends of the calendar. Anything >= 500 fails.
 from __future__ import annotations
 
 import io
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin
 
@@ -239,6 +240,22 @@ def test_forms_never_give_a_5xx(world, role):
     shown = sum(_fuzz_form(client, form) for form in forms)
     # The values really reach validation (CSRF is off in tests): fields get errors shown.
     assert shown > 5 * len(forms)
+
+
+@pytest.mark.parametrize("raw", ["0", "2147483648", "9" * 30, "٣", "-1"])
+def test_ids_in_urls_never_give_a_5xx(world, raw):
+    app, clients, _ids = world
+    client = clients["super"]
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("static", "auth.logout")) or not rule.arguments:
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<{name}>", raw).replace(f"<int:{name}>", raw)
+        url = re.sub(r"<[^>]+>", "domains", url)  # any(...) converters
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, headers={"HX-Request": "true"})
+            assert response.status_code < 500, (method, url)
 
 
 def _fuzz_query(client, url):

@@ -172,3 +172,11 @@ def test_ids_posted_that_no_column_holds_are_404(app, login, raw):
     client = login()
     assert client.post("/identities/aliases/delete", data={"ids": raw}).status_code == 404
     assert client.post(f"/user/api/tokens/{raw}/revoke").status_code == 404
+
+
+def test_cli_quota_past_32_bits(app, runner):
+    result = runner.invoke(args=["domains", "create", "x.test", "--quota", TOO_BIG])
+    assert result.exit_code == 1
+    assert f"less than or equal to {INT32[1]}" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Domain.id))) == 0

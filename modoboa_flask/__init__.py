@@ -22,11 +22,12 @@ def create_app(
     app.config.update(overrides or {})
     _finish_config(app)
 
-    from . import cli, errors, extensions, health, plugins, security
+    from . import bounds, cli, errors, extensions, health, plugins, security
     from .blueprints import register_blueprints
 
     extensions.init_app(app)
     security.init_app(app)
+    bounds.init_app(app)
     register_blueprints(app)
     plugins.init_app(app)
     errors.init_app(app)

@@ -4,6 +4,7 @@ from flask import current_app, g, render_template, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from .exceptions import ServiceError
 from .extensions import db, login_manager
 
 MESSAGES = {
@@ -39,6 +40,7 @@ def init_app(app):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sa_exc.DBAPIError, _database_error)
     app.register_error_handler(sa_exc.TimeoutError, _database_error)  # pool exhausted
+    app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -102,6 +104,14 @@ def _database_error(error: Exception):
     else:
         body, code = _render(503)
     return body, code, {"Retry-After": str(RETRY_AFTER)}
+
+
+def _service_error(error: ServiceError):
+    """A refusal no view caught (e.g. a value the flush-time check refused at commit)."""
+    db.session.rollback()
+    if request.path.startswith("/api/") and error.field:
+        return {error.field: [error.message]}, error.status
+    return _render(error.status, error.message)
 
 
 def discard_session() -> None:

@@ -141,7 +141,8 @@ def core_params() -> list[Param]:
               "Hours after which a login session ends however active it is (the \"Remember "
               "me\" cookie expires then too)", min_value=1, max_value=90 * 24),
         _core("log_maximum_age", "int", 365, "Maximum log record age",
-              "The maximum age in days of a log record", min_value=1),
+              "The maximum age in days of a log record", min_value=1,
+              max_value=36600),  # a century: older cut-offs overflow datetime arithmetic
         _core("items_per_page", "int", 30, "Items per page",
               "Number of displayed items per page", min_value=1, max_value=500),
         _core("default_top_redirection", "choice", "user", "Default top redirection",

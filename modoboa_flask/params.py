@@ -17,6 +17,7 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from . import signals
+from .bounds import INT32
 from .extensions import db
 from .models import Parameter, UserParameter
 
@@ -71,10 +72,13 @@ class Param:
                 value = int(str(raw).strip())
             except (TypeError, ValueError):
                 raise ParamError("Enter a whole number.") from None
-            if self.min_value is not None and value < self.min_value:
-                raise ParamError(f"Must be at least {self.min_value}.")
-            if self.max_value is not None and value > self.max_value:
-                raise ParamError(f"Must be at most {self.max_value}.")
+            low = self.min_value if self.min_value is not None else INT32[0]
+            if value < low:
+                raise ParamError(f"Must be at least {low}.")
+            # Values are read back into 32-bit columns (quotas) or SQL: INT32 bounds all.
+            high = self.max_value if self.max_value is not None else INT32[1]
+            if value > high:
+                raise ParamError(f"Must be at most {high}.")
         elif self.type == "bool":
             value = raw if isinstance(raw, bool) else _parse_bool(raw)
         elif self.type == "choice":

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
+from .bounds import to_id
 from .extensions import db
 from .models import (
     DOMAINADMINS,
@@ -211,9 +212,8 @@ def can_access(user, obj) -> bool:
 
 def get_visible_or_404(user, model, object_id):
     """Load *model* #object_id if *user* may see it, else abort 404."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = to_id(object_id)
+    if object_id is None:
         abort(404)
     obj = db.session.scalar(_VISIBLE[model](user).where(model.id == object_id))
     if obj is None:

@@ -12,8 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..bounds import problem
 from ..exceptions import BadRequest
-from ..models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
+from ..models import (
+    DOMAINADMINS,
+    RESELLERS,
+    SIMPLEUSERS,
+    SUPERADMINS,
+    Alias,
+    AliasRecipient,
+    Mailbox,
+    User,
+)
 from ..passwords import SCHEME_CHOICES, stored_scheme
 from .cells import restore
 
@@ -49,9 +59,18 @@ def megabytes(value: str, message: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise BadRequest(message) from None
-    if number < 0:
+    if number < 0 or problem(Mailbox.quota, number):
         raise BadRequest(message)
     return number
+
+
+def fits(column, value: str, what: str) -> str:
+    """*value* when it fits *column*; else BadRequest naming *what* (the batched path
+    writes rows without the ORM flush check, so rows are checked when parsed)."""
+    message = problem(column, value)
+    if message:
+        raise BadRequest(f"{what}: {message}")
+    return value
 
 
 @dataclass
@@ -136,15 +155,20 @@ def parse_account(fields: list[str]) -> AccountRow:
         raise BadRequest(f"Unknown role '{role}' for account '{username}'")
     if role != SIMPLEUSERS:  # a simple user's username is an address, never neutralised
         username = restore(username)
-    address = fields[7] if len(fields) > 7 else ""
+    # Checked after restore(): the export's `'` must not push a 30-character name over.
+    fits(User.username, username, "Account username")
+    fits(User.password, password, f"Password of account '{username}'")
+    first = fits(User.first_name, restore(first), f"First name of account '{username}'")
+    last = fits(User.last_name, restore(last), f"Last name of account '{username}'")
+    address = fits(User.email, fields[7] if len(fields) > 7 else "", f"Address of '{username}'")
     quota = None
     if len(fields) > 8 and (fields[8] or address):
         quota = megabytes(fields[8], f"Account import failed ({username}): wrong quota value")
     return AccountRow(
         username=username,
         password=password,
-        first_name=restore(first),
-        last_name=restore(last),
+        first_name=first,
+        last_name=last,
         enabled=to_bool(enabled),
         role=role,
         address=address,
@@ -160,7 +184,12 @@ def parse_alias(kind: str, fields: list[str]) -> tuple[str, bool, list[str]]:
     minimum = 5 if kind == "dlist" else 4
     if len(fields) < minimum:
         raise count_error(kind, f"at least {minimum}", len(fields))
-    recipients = [value for value in fields[3:] if value]
+    fits(Alias.address, fields[1], "Alias address")
+    recipients = [
+        fits(AliasRecipient.address, value, f"Recipient of '{fields[1]}'")
+        for value in fields[3:]
+        if value
+    ]
     if not recipients:
         raise BadRequest(f"No recipient defined for '{fields[1]}'")
     return fields[1], to_bool(fields[2]), recipients

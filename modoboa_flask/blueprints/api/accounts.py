@@ -6,6 +6,7 @@ from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...bounds import max_length
 from ...extensions import db
 from ...models import (
     DOMAINADMINS,
@@ -38,7 +39,7 @@ ACCOUNT = Schema(
     "Account",
     {
         "pk": Integer(read_only=True, min_value=1),
-        "username": String(required=True, max_length=254, allow_blank=False),
+        "username": String(required=True, max_length=max_length(User.username), allow_blank=False),
         "password": String(
             required=True,
             write_only=True,
@@ -46,18 +47,18 @@ ACCOUNT = Schema(
             description="Clear text; required on create, replaces the password on update.",
         ),
         "role": Choice(required=True, choices=ROLES),
-        "first_name": String(max_length=30),
-        "last_name": String(max_length=30),
+        "first_name": String(max_length=max_length(User.first_name)),
+        "last_name": String(max_length=max_length(User.last_name)),
         "is_active": Boolean(),
         "master_user": Boolean(
             output_optional=True, description="Super admin callers only (shown and accepted)."
         ),
         "language": Choice(choices=LANGUAGES),
-        "phone_number": String(max_length=128, nullable=True),
+        "phone_number": String(max_length=max_length(User.phone_number), nullable=True),
         "secondary_email": Email(nullable=True),
         "mailbox": Nested(schema_obj=MAILBOX, nullable=True),
         "domains": List(
-            child=String(max_length=100, allow_blank=False),
+            child=String(max_length=max_length(Domain.name), allow_blank=False),
             max_items=500,
             description="Names of the domains this account administers (admins only).",
         ),

@@ -6,20 +6,19 @@ from flask import g
 from sqlalchemy import select
 
 from ...addresses import domain_or_empty as normalize_domain  # noqa: F401 - for the resources
+from ...bounds import to_id
 from ...exceptions import Conflict, ServiceError
 from ...extensions import db
 from ...permissions import _VISIBLE
 from .errors import APIError, from_service, json_response
 
-MAX_PK = 2**31 - 1
-
 
 def parse_pk(raw) -> int:
     """The integer in a URL, or 404 (letters, signs, huge numbers, non-ASCII digits)."""
-    text = str(raw)
-    if not (text.isascii() and text.isdigit()) or len(text) > 10 or int(text) > MAX_PK:
+    pk = to_id(raw)
+    if pk is None:
         raise APIError(404)
-    return int(text)
+    return pk
 
 
 def load(model, raw_pk, stmt=None):

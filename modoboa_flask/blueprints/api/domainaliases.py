@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from sqlalchemy import false
 
+from ...bounds import max_length
 from ...models import Domain, DomainAlias
 from ...permissions import has_perm, visible_domain_aliases, visible_domains
 from ..domains import services as domain_services
@@ -19,7 +20,12 @@ DOMAIN_ALIAS = Schema(
     "DomainAlias",
     {
         "pk": Integer(read_only=True, min_value=1),
-        "name": String(required=True, max_length=100, allow_blank=False, example="example.net"),
+        "name": String(
+            required=True,
+            max_length=max_length(DomainAlias.name),
+            allow_blank=False,
+            example="example.net",
+        ),
         "target": Integer(required=True, min_value=0, description="pk of the target domain."),
         "enabled": Boolean(description="Default true."),
     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
+from ...bounds import max_length
 from ...models import Domain
 from ...permissions import visible_domains
 from ..domains import services as domain_services
@@ -19,7 +20,7 @@ DOMAIN = Schema(
         "pk": Integer(read_only=True, min_value=1),
         "name": String(
             required=True,
-            max_length=100,
+            max_length=max_length(Domain.name),
             allow_blank=False,
             description="Domain name (returned IDNA-encoded, as Postfix sees it).",
             example="example.com",

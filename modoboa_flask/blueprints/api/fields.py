@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...addresses import is_address
+from ...bounds import INT32
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -75,7 +76,7 @@ class Integer(Field):
     """A JSON integer (booleans refused), with an optional minimum."""
 
     min_value: int | None = None
-    max_value: int | None = 2**31 - 1
+    max_value: int | None = INT32[1]  # the columns' range on every database
 
     def load(self, value):
         if isinstance(value, bool) or not isinstance(value, int):

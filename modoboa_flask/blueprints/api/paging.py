@@ -12,13 +12,19 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import func, or_, select
 
+from ...bounds import INT32
 from ...extensions import db
 from .errors import APIError, json_response
 from .registry import int_arg
 
 MAX_PAGE_SIZE = 1000
 PAGING_QUERY = [
-    ("page", {"type": "integer", "minimum": 1}, False, "Page number (1 = first)."),
+    (
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": INT32[1]},
+        False,
+        "Page number (1 = first).",
+    ),
     (
         "page_size",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
@@ -60,7 +66,7 @@ def list_response(stmt, *, order_by, search=(), serialize):
 
     stmt = search_filter(stmt, search)
     paged = "page" in request.args or "page_size" in request.args
-    page = int_arg("page", default=1)
+    page = int_arg("page", default=1, maximum=INT32[1])  # OFFSET stays within 64 bits
     size = int_arg(
         "page_size",
         default=min(params.get("core.items_per_page"), MAX_PAGE_SIZE),

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ... import audit
+from ...bounds import to_id
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
 from ...models import ApiToken, User, utcnow
@@ -80,11 +81,8 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke_token(actor, token_id) -> None:
     """Delete one of *actor*'s tokens (super admins may revoke anyone's)."""
-    try:
-        token_id = int(token_id)
-    except (TypeError, ValueError):
-        raise NotFound("Token not found.") from None
-    token = db.session.get(ApiToken, token_id)
+    token_id = to_id(token_id)
+    token = db.session.get(ApiToken, token_id) if token_id is not None else None
     if token is None or (token.user_id != actor.id and not actor.is_superuser):
         raise NotFound("Token not found.")
     audit.record(

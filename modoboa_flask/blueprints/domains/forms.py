@@ -17,10 +17,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional
 
+from ...bounds import Fits
 from ...extensions import db
-from ...models import DOMAINADMINS, RESELLERS, User
+from ...models import DOMAINADMINS, RESELLERS, Domain, DomainAlias, User
 from ...permissions import visible_accounts
 from .common import domain_types
 from .queries import administrators
@@ -42,16 +43,16 @@ class _TypeChoices:
 class GeneralStepForm(_TypeChoices, FlaskForm):
     """Wizard step 1: what the domain is."""
 
-    name = StringField("Name", validators=[InputRequired(), Length(max=255)])
+    name = StringField("Name", validators=[InputRequired(), Fits(Domain.name)])
     type = SelectField("Type", default="domain")
     quota = IntegerField(
         "Quota",
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), Fits(Domain.quota, minimum=0)],
         description="Shared by all mailboxes, in MB; 0 means unlimited; empty = the default.",
     )
     default_mailbox_quota = IntegerField(
         "Default mailbox quota",
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), Fits(Domain.default_mailbox_quota, minimum=0)],
         description="Given to new mailboxes, in MB; empty = the default.",
     )
     aliases = TextAreaField("Domain aliases", description="One name per line.")
@@ -75,12 +76,12 @@ class OptionsStepForm(FlaskForm):
 class GeneralTabForm(_TypeChoices, FlaskForm):
     """Edit tab: name, type, quotas, state."""
 
-    name = StringField("Name", validators=[InputRequired(), Length(max=255)])
+    name = StringField("Name", validators=[InputRequired(), Fits(Domain.name)])
     type = SelectField("Type")
-    quota = IntegerField("Quota", validators=[InputRequired(), NumberRange(min=0)])
+    quota = IntegerField("Quota", validators=[InputRequired(), Fits(Domain.quota, minimum=0)])
     default_mailbox_quota = IntegerField(
         "Default mailbox quota",
-        validators=[InputRequired(), NumberRange(min=0)],
+        validators=[InputRequired(), Fits(Domain.default_mailbox_quota, minimum=0)],
         description="Mailboxes following the domain default are updated too. " + QUOTA_HELP,
     )
     enabled = BooleanField("Enabled")
@@ -110,7 +111,7 @@ class AliasEntryForm(Form):
     """One existing domain alias in the aliases tab."""
 
     id = HiddenField()
-    name = StringField("Name", validators=[InputRequired(), Length(max=255)])
+    name = StringField("Name", validators=[InputRequired(), Fits(DomainAlias.name)])
     enabled = BooleanField("Enabled")
     delete = BooleanField("Remove")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 
+from ...bounds import query_int
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...htmx import hx_redirect, render_page_or_fragment
@@ -32,7 +33,7 @@ def index():
     stmt = queries.list_statement(current_user, **args)
     pager = db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=query_int("page", 1),
         per_page=param("core.items_per_page"),
         error_out=False,
     )

@@ -3,6 +3,7 @@
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
+from ...bounds import to_id
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...forms import EmptyForm
@@ -94,9 +95,8 @@ def aliases_delete():
     """Delete the selected aliases: all of them, or none when one is out of scope."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        ids = {int(value) for value in request.form.getlist("ids")}
-    except ValueError:
+    ids = {to_id(value) for value in request.form.getlist("ids")}
+    if None in ids:
         abort(404)
     if not ids:
         return hx_redirect(url_for("identities.index"))

@@ -13,10 +13,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional
 
 from ... import signals
+from ...bounds import Fits
 from ...forms import strong_password
+from ...models import Alias, Mailbox, User
 from ...permissions import ROLE_LABELS
 
 ONE_PER_LINE = "One address per line."
@@ -33,11 +35,11 @@ class AccountGeneralForm(FlaskForm):
     role = SelectField("Role", choices=[])
     username = StringField(
         "Username",
-        validators=[DataRequired(), Length(max=254)],
+        validators=[DataRequired(), Fits(User.username)],
         description="Simple users log in with their e-mail address.",
     )
-    first_name = StringField("First name", validators=[Length(max=30)])
-    last_name = StringField("Last name", validators=[Length(max=30)])
+    first_name = StringField("First name", validators=[Fits(User.first_name)])
+    last_name = StringField("Last name", validators=[Fits(User.last_name)])
     password = PasswordField("Password", validators=[strong_password])
     password2 = PasswordField(
         "Confirmation", validators=[EqualTo("password", message="Passwords mismatch")]
@@ -67,11 +69,11 @@ def mail_form_class(mailbox):
     class AccountMailForm(FlaskForm):
         """Mail tab: address, quota, aliases and sender addresses."""
 
-        email = StringField("E-mail", validators=[Length(max=254)])
+        email = StringField("E-mail", validators=[Fits(User.email)])
         use_domain_quota = BooleanField("Use the domain's default quota", default=True)
         quota = IntegerField(
             "Quota (MB)",
-            validators=[Optional(), NumberRange(min=0)],
+            validators=[Optional(), Fits(Mailbox.quota, minimum=0)],
             description="0 means unlimited.",
         )
         aliases = TextAreaField("Aliases", description=ONE_PER_LINE)
@@ -102,13 +104,15 @@ class AliasForm(FlaskForm):
 
     random_address = BooleanField("Random address")
     domain = StringField("Domain", description="Required with a random address.")
-    address = StringField("Address", description="Or @domain for a catch-all.")
+    address = StringField(
+        "Address", validators=[Fits(Alias.address)], description="Or @domain for a catch-all."
+    )
     recipients = TextAreaField(
         "Recipients", validators=[DataRequired("No recipient defined")], description=ONE_PER_LINE
     )
     enabled = BooleanField("Enabled", default=True)
-    expire_at = DateTimeLocalField("Expires at", validators=[Optional()])
-    description = TextAreaField("Description")
+    expire_at = DateTimeLocalField("Expires at", validators=[Optional(), Fits(Alias.expire_at)])
+    description = TextAreaField("Description", validators=[Fits(Alias.description)])
 
     def setup(self, creating: bool):
         """Random addresses only exist at creation."""

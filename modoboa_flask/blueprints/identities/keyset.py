@@ -41,7 +41,10 @@ class Cursor:
         """The cursor in *value*, or None when it is missing or malformed."""
         kind, _, rest = (value or "").partition(":")
         number, _, name = rest.partition(":")
-        if kind not in ("account", "alias") or not number.isdigit() or not name:
+        # isdigit() is true for '٣' too, and ids are 32-bit: anything else is no cursor.
+        if kind not in ("account", "alias") or not name or len(name) > 254:
+            return None
+        if not (number.isascii() and number.isdigit()) or len(number) > 10:
             return None
         return cls(kind, int(number), name)
 

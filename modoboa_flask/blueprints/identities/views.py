@@ -3,6 +3,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from ...bounds import query_int
 from ...htmx import render_page_or_fragment
 from ...models import DOMAINADMINS, RESELLERS, SIMPLEUSERS, SUPERADMINS
 from ...permissions import ROLE_LABELS, require
@@ -12,13 +13,6 @@ from .listing import KINDS, identities_page, list_filters
 from .quotas import quotas_page
 
 ROLE_FILTERS = [(r, ROLE_LABELS[r]) for r in (SUPERADMINS, RESELLERS, DOMAINADMINS, SIMPLEUSERS)]
-
-
-def _int_arg(name: str, default: int = 0) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        return default
 
 
 def service_error(exc, template="errors/_fragment.html"):
@@ -33,7 +27,7 @@ def index():
     args = {**list_filters(request.args), "sort": request.args.get("sort", "name")}
     rows = identities_page(
         current_user,
-        page=_int_arg("page", 1),
+        page=query_int("page", 1),
         after=request.args.get("after"),
         before=request.args.get("before"),
         last=request.args.get("last") == "1",
@@ -57,10 +51,10 @@ def quotas():
     """List mailboxes with their quota and usage; filter those above 80/90/100 %."""
     args = {
         "search": request.args.get("q", ""),
-        "above": _int_arg("above"),
+        "above": query_int("above", 0, minimum=0),
         "sort": request.args.get("sort", "address"),
     }
-    rows = quotas_page(current_user, page=_int_arg("page", 1), **args)
+    rows = quotas_page(current_user, page=query_int("page", 1), **args)
     return render_page_or_fragment(
         "identities/quotas.html", "identities/_quotas_table.html", rows=rows, args=args
     )

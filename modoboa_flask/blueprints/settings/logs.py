@@ -3,6 +3,7 @@
 from flask import request
 
 from ... import params
+from ...bounds import query_int
 from ...extensions import db
 from ...htmx import render_page_or_fragment
 from ...permissions import require
@@ -16,7 +17,10 @@ def logs():
     """List audit-log entries, newest first, filtered by level/logger/user/object/dates/text."""
     filters = log_filters(request.args)
     page = db.paginate(
-        log_query(filters), per_page=params.get("core.items_per_page"), error_out=False
+        log_query(filters),
+        page=query_int("page", 1),
+        per_page=params.get("core.items_per_page"),
+        error_out=False,
     )
     return render_page_or_fragment(
         "settings/logs.html",

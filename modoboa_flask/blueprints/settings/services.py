@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
 from ... import audit, params
+from ...bounds import problem
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
 from ...models import Log
@@ -86,9 +87,10 @@ def set_parameter(actor, key: str, raw: str) -> object:
 
 def _day(text: str) -> datetime | None:
     try:
-        return datetime.strptime((text or "").strip(), "%Y-%m-%d")
+        day = datetime.strptime((text or "").strip(), "%Y-%m-%d")
     except ValueError:
         return None
+    return None if problem(Log.date_created, day) else day  # years MariaDB holds
 
 
 def log_filters(args) -> dict:
@@ -121,8 +123,9 @@ def log_query(filters: dict):
         )
     if filters["date_from"]:
         stmt = stmt.where(Log.date_created >= _day(filters["date_from"]))
-    if filters["date_to"]:
-        stmt = stmt.where(Log.date_created < _day(filters["date_to"]) + timedelta(days=1))
+    end = _day(filters["date_to"]) if filters["date_to"] else None
+    if end is not None and end.date() < date.max:  # the day after 9999-12-31 overflows
+        stmt = stmt.where(Log.date_created < end + timedelta(days=1))
     if filters["q"]:
         stmt = stmt.where(Log.message.contains(filters["q"], autoescape=True))
     return stmt

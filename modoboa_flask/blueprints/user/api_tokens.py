@@ -4,11 +4,13 @@ from flask import render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
+from ...bounds import Fits
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...htmx import render_page_or_fragment
+from ...models import ApiToken
 from ...permissions import require
 from ..api.tokens import MAX_EXPIRY_DAYS, create_token, revoke_token, tokens_of
 from . import bp
@@ -17,7 +19,7 @@ from . import bp
 class TokenForm(FlaskForm):
     """A new token's options."""
 
-    name = StringField("Name", validators=[Optional(), Length(max=100)])
+    name = StringField("Name", validators=[Optional(), Fits(ApiToken.name)])
     read_only = BooleanField("Read-only (GET requests only)")
     expires_in = IntegerField(
         "Expires in (days)",

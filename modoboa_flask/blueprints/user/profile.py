@@ -5,11 +5,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, Length, Optional
+from wtforms.validators import EqualTo, Optional
 
+from ...bounds import Fits
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...forms import strong_password
+from ...models import User
 from ...permissions import require
 from ..identities import services
 from . import bp
@@ -29,11 +31,13 @@ LANGUAGES = [
 class ProfileForm(FlaskForm):
     """Profile fields and an optional password change."""
 
-    first_name = StringField("First name", validators=[Length(max=30)])
-    last_name = StringField("Last name", validators=[Length(max=30)])
+    first_name = StringField("First name", validators=[Fits(User.first_name)])
+    last_name = StringField("Last name", validators=[Fits(User.last_name)])
     language = SelectField("Language", choices=[SelectChoice(v, label) for v, label in LANGUAGES])
-    phone_number = StringField("Phone number", validators=[Optional(), Length(max=128)])
-    secondary_email = StringField("Secondary e-mail", validators=[Optional(), Length(max=254)])
+    phone_number = StringField("Phone number", validators=[Optional(), Fits(User.phone_number)])
+    secondary_email = StringField(
+        "Secondary e-mail", validators=[Optional(), Fits(User.secondary_email)]
+    )
     oldpassword = PasswordField("Old password")
     newpassword = PasswordField("New password", validators=[strong_password])
     confirmation = PasswordField(

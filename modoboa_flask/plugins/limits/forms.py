@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 
 from ... import params
+from ...bounds import problem
 from ...forms import FormTab
-from ...models import DOMAINADMINS, RESELLERS
+from ...models import DOMAINADMINS, RESELLERS, UserObjectLimit
 from ...permissions import has_perm
 from . import services
 from .definitions import domain_templates
@@ -22,6 +23,9 @@ def _limit_value(form, field):
         raise ValidationError("Enter a whole number.") from None
     if value < -1:
         raise ValidationError("Invalid limit")
+    too_big = problem(UserObjectLimit.max_value, value)
+    if too_big:
+        raise ValidationError(too_big)
 
 
 def _form_class(templates, level: str):

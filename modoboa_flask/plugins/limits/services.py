@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ... import audit, params
+from ...bounds import problem
 from ...exceptions import BadRequest, LimitReached, PermissionDenied
 from ...extensions import db
 from ...models import (
@@ -166,6 +167,9 @@ def _check_value(name: str, value) -> int:
         raise BadRequest("Enter a whole number.", field=name) from None
     if value < UNLIMITED:
         raise BadRequest("Invalid limit", field=name)
+    too_big = problem(UserObjectLimit.max_value, value)
+    if too_big:
+        raise BadRequest(too_big, field=name)
     return value
 
 

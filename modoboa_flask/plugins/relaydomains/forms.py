@@ -2,8 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from ...bounds import Fits
+from ...models import RelayDomain
 from . import services
 
 
@@ -13,7 +15,9 @@ class RelaySettingsForm(FlaskForm):
     # The domain wizard shows this step only for these domain types.
     domain_types = (services.RELAY_TYPE,)
 
-    target_host = StringField("Target host", validators=[DataRequired(), Length(max=255)])
+    target_host = StringField(
+        "Target host", validators=[DataRequired(), Fits(RelayDomain.target_host)]
+    )
     target_port = IntegerField(
         "Target port", default=25, validators=[InputRequired(), NumberRange(1, 65535)]
     )

@@ -20,6 +20,7 @@ from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
 from .relaydomains import RelayDomain, Service
+from .stats import LogCursor, MessageLog, PendingMessage, TrafficCounter
 
 __all__ = [
     "Alias",
@@ -32,10 +33,13 @@ __all__ = [
     "DomainAlias",
     "DomainObjectLimit",
     "Log",
+    "LogCursor",
     "LoginFailure",
     "Mailbox",
     "MailboxOperation",
+    "MessageLog",
     "Parameter",
+    "PendingMessage",
     "Quota",
     "RESELLERS",
     "RelayDomain",
@@ -45,6 +49,7 @@ __all__ = [
     "SUPERADMINS",
     "SenderAddress",
     "Service",
+    "TrafficCounter",
     "User",
     "UserObjectLimit",
     "UserParameter",

@@ -1,0 +1,18 @@
+"""The Postfix log data/mail.log, written as Postfix 3.7's maillog_file writes it.
+
+Times are UTC (the tests run with TZ=UTC, see conftest). Queue ids:
+- 1A2B3C: outside -> user@example.com (sent, 1200 bytes), via alias address
+- 4D5E6F: user@example.com -> far@remote.test (deferred twice, then sent, 800 bytes)
+- 7A8B9C: user@example.com -> nobody@remote.test (bounced, 500 bytes)
+- NOQUEUE: unknown@example.com rejected at RCPT
+- 9F9F9F: from outside to other@other.test (sent, 300 bytes)
+"""
+
+from pathlib import Path
+
+LINES = (Path(__file__).parent / "data" / "mail.log").read_text().splitlines()
+
+
+def text(lines=LINES) -> str:
+    """The lines joined as a log file."""
+    return "".join(f"{line}\n" for line in lines)

@@ -16,3 +16,15 @@ LINES = (Path(__file__).parent / "data" / "mail.log").read_text().splitlines()
 def text(lines=LINES) -> str:
     """The lines joined as a log file."""
     return "".join(f"{line}\n" for line in lines)
+
+
+def text_at(start) -> str:
+    """The log moved to begin at *start* (a naive UTC datetime): minutes and seconds kept."""
+    import re
+    from datetime import timedelta
+
+    def shift(match):
+        moved = start + timedelta(minutes=int(match[1]), seconds=int(match[2]))
+        return moved.strftime("%b %d %H:%M:%S")
+
+    return re.sub(r"^Dec 07 10:(\d\d):(\d\d)", shift, text(), flags=re.M)

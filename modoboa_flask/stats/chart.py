@@ -65,7 +65,7 @@ def geometry(series: Series) -> dict:
         marks = coords[(offset * every) // len(STYLES) :: every]
         lines.append(Line(name, LABELS[name], colour, dash, marker,
                           " ".join(f"{a},{b}" for a, b in coords), marks))  # fmt: skip
-    y_ticks = [(y(top * i // 4), top * i // 4) for i in range(5)]
+    y_ticks = [(y(value), value) for value in sorted({top * i // 4 for i in range(5)})]
     fmt = _TIME_FORMATS[series.period]
     step = max(1, count // 6)
     x_ticks = [(x(i), start.strftime(fmt)) for i, (start, _) in enumerate(series.points)][::step]

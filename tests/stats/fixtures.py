@@ -21,10 +21,11 @@ def text(lines=LINES) -> str:
 def text_at(start) -> str:
     """The log moved to begin at *start* (a naive UTC datetime): minutes and seconds kept."""
     import re
-    from datetime import timedelta
+    from datetime import UTC, timedelta
 
     def shift(match):
         moved = start + timedelta(minutes=int(match[1]), seconds=int(match[2]))
-        return moved.strftime("%b %d %H:%M:%S")
+        # Syslog stamps are local time, whatever TZ the test runs with.
+        return moved.replace(tzinfo=UTC).astimezone().strftime("%b %d %H:%M:%S")
 
     return re.sub(r"^Dec 07 10:(\d\d):(\d\d)", shift, text(), flags=re.M)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from .. import params
 from ..extensions import db
@@ -134,24 +134,43 @@ class Batch:
     def write(self) -> None:
         """Add the gathered counters to their rows and insert the index rows (no commit)."""
         table = TrafficCounter.__table__
-        for (granularity, start, domain_id, user_id), values in self.counters.items():
-            where = [
-                table.c.granularity == granularity,
-                table.c.start == start,
-                table.c.domain_id == domain_id,
-                table.c.user_id.is_(None) if user_id is None else table.c.user_id == user_id,
-            ]
-            changes = {
-                name: table.c[name] + value for name, value in zip(COUNTERS, values, strict=True)
-            }
-            result = db.session.execute(update(table).where(*where).values(changes))
-            if result.rowcount == 0:
-                db.session.execute(
-                    insert(table).values(
-                        granularity=granularity, start=start, domain_id=domain_id,
-                        user_id=user_id, **dict(zip(COUNTERS, values, strict=True)),
+        by_granularity: dict[int, list[tuple]] = defaultdict(list)
+        for key in self.counters:
+            by_granularity[key[0]].append(key)
+        updates, inserts = [], []
+        for granularity, keys in by_granularity.items():
+            # One read of the rows in the chunk's time range, then executemany: a backlog
+            # of a month touches ~10^5 rows, one statement each would dominate the run.
+            starts = [key[1] for key in keys]
+            existing = {
+                (granularity, start, domain_id, user_id): row_id
+                for row_id, start, domain_id, user_id in db.session.execute(
+                    select(table.c.id, table.c.start, table.c.domain_id, table.c.user_id).where(
+                        table.c.granularity == granularity,
+                        table.c.start >= min(starts),
+                        table.c.start <= max(starts),
                     )
-                )  # fmt: skip
+                )
+            }
+            for key in keys:
+                values = dict(zip(COUNTERS, self.counters[key], strict=True))
+                row_id = existing.get(key)
+                if row_id is None:
+                    _, start, domain_id, user_id = key
+                    where = {"start": start, "domain_id": domain_id, "user_id": user_id}
+                    inserts.append({"granularity": granularity, **where, **values})
+                else:
+                    changes = {f"add_{name}": value for name, value in values.items()}
+                    updates.append({"row_id": row_id, **changes})
+        if updates:
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({name: table.c[name] + bindparam(f"add_{name}") for name in COUNTERS})
+            )
+            db.session.execute(statement, updates)
+        if inserts:
+            db.session.execute(insert(table), inserts)
         if self.rows:
             db.session.execute(insert(MessageLog), self.rows)
         self.counters.clear()

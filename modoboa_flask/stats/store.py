@@ -82,9 +82,11 @@ class Summary:
 class Batch:
     """Counters and index rows gathered since the last commit."""
 
-    def __init__(self, resolver: Resolver, index: bool = True):
+    def __init__(self, resolver: Resolver, index_days: int, now: datetime):
         self.resolver = resolver
-        self.index = index
+        # What prune() would delete at the end of the run is not written at all (a backlog).
+        self.index_from = now - timedelta(days=index_days) if index_days > 0 else None
+        self.fine_from = {granularity: now - keep for granularity, keep in KEEP.items()}
         self.counters: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTERS))
         self.rows: list[dict] = []
 
@@ -93,7 +95,7 @@ class Batch:
         resolve = self.resolver
         sender_domain = resolve.domain(event.sender)
         rcpt_domain = resolve.domain(event.original or event.recipient)
-        if self.index:
+        if self.index_from is not None and event.time >= self.index_from:
             self.rows.append({
                 "time": event.time, "queue_id": event.queue_id[:32],
                 "sender": event.sender[:254], "recipient": event.recipient[:254],
@@ -124,6 +126,8 @@ class Batch:
                         targets[(domain_id, user_id)].add(event.status)
         for (domain_id, user_id), names in targets.items():
             for granularity in GRANULARITIES:
+                if event.time < self.fine_from.get(granularity, event.time):
+                    continue
                 row = self.counters[(granularity, bucket_start(event.time, granularity),
                                      domain_id, user_id)]  # fmt: skip
                 for name in names:
@@ -239,9 +243,10 @@ def parse_logs(paths: list[str], *, with_rotated: bool = True, now=None) -> Summ
 
     *now* (UTC) dates syslog stamps, which carry no year.
     """
+    now = now or utcnow()
     summary = Summary()
     parser = MaillogParser(_load_pending(), now=now)
-    batch = Batch(Resolver(), index=params.get("stats.message_index_days") > 0)
+    batch = Batch(Resolver(), params.get("stats.message_index_days"), now)
     todo: list[str] = []
     for path in paths:
         sibling = reader.rotated_sibling(path) if with_rotated else None

@@ -3,12 +3,14 @@
 import gzip
 import os
 import shutil
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from modoboa_flask import params
 from modoboa_flask.extensions import db
 from modoboa_flask.models.stats import LogCursor, MessageLog, PendingMessage, TrafficCounter
+from modoboa_flask.stats import store
 from tests.stats import fixtures
 from tests.stats.world import NOW, make_world, parse, totals
 
@@ -175,3 +177,15 @@ def test_command_reads_the_parameter_file_and_reports(app, runner, tmp_path):
     assert f"{len(fixtures.LINES)} line(s) read from 1 file(s)" in result.output
     missing = runner.invoke(args=["parse-maillog", "--file", str(tmp_path / "nope.log")])
     assert missing.exit_code == 1 and "No log file could be read" in missing.output
+
+
+def test_a_backlog_writes_only_what_retention_keeps(app, tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text(fixtures.text())
+    with app.app_context():
+        ids = make_world()
+        store.parse_logs([str(log)], now=NOW + timedelta(days=70))
+        kept = db.session.scalars(select(TrafficCounter.granularity).distinct()).all()
+        assert kept == [86400]  # 5-minute rows live 3 days, hourly ones 62...
+        assert totals(ids["example"]) == EXAMPLE  # ... the daily ones stay
+        assert db.session.scalar(select(func.count()).select_from(MessageLog)) == 0  # 30 days

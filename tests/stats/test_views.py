@@ -83,9 +83,9 @@ def test_csv_has_one_row_per_bucket(login, traffic):
     response = login(user_id=traffic["admin_example"]).get(
         f"/stats/traffic.csv?domain={traffic['example']}&period=week"
     )
-    assert (
-        response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
-    )
+    assert response.mimetype == "text/csv"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="traffic-domain{traffic["example"]}-week.csv"'
     lines = response.text.splitlines()
     assert lines[0] == "start (UTC),sent,received,bounced,rejected,deferred,size_sent,size_received"
     assert len(lines) == 1 + 168

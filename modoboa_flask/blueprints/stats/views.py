@@ -72,10 +72,10 @@ def traffic_csv():
     writer.writerow(["start (UTC)", *COUNTERS])
     for start, values in series.points:
         writer.writerow([start.isoformat(sep=" "), *(values[name] for name in COUNTERS)])
-    name = "-".join(str(v) for v in _scope_args(scope).items()) or "all"
+    name = "-".join(f"{key}{value}" for key, value in _scope_args(scope).items()) or "all"
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="traffic-{name.replace(chr(39), "")}-{series.period}.csv"'
+        f'attachment; filename="traffic-{name}-{series.period}.csv"'
     )
     return response
 

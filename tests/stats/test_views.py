@@ -123,6 +123,7 @@ def test_api_returns_the_series_within_scope(app, traffic):
     assert sum(point["received"] for point in body["series"]) == 1
     assert example.get("/api/v1/statistics/?domain=other.test").status_code == 404
     assert example.get("/api/v1/statistics/?domain=nope..test").status_code == 404
+    assert example.get("/api/v1/statistics/?period=").status_code == 400
     bad = example.get("/api/v1/statistics/?period=decade")
     assert bad.status_code == 400 and "period" in bad.json
     assert example.get("/api/v1/statistics/").json["totals"]["received"] == 1

@@ -41,7 +41,7 @@ QUERY = [
            errors=(400, 404))  # fmt: skip
 def statistics_get():
     """Sent, received, bounced, rejected and deferred mail per bucket over a period."""
-    period = request.args.get("period") or "day"
+    period = request.args.get("period", "day")
     if period not in traffic.PERIODS:
         raise APIError(400, {"period": [f'"{period[:50]}" is not a valid choice.']})
     domain = None

@@ -32,7 +32,7 @@ _DELIVERY = re.compile(
     r"status=([a-z]+)(?: \((.*)\))?$"
 )
 _REJECT = re.compile(
-    r"^([0-9A-Za-z]+): (?:milter-)?reject: (.*?); from=<([^>]*)>(?: to=<([^>]*)>)?"
+    r"^([0-9A-Za-z]+): (?:milter-)?reject: (.*?); from=<([^>]*)>,?(?: to=<([^>]*)>)?"
 )
 # Delivery agents whose to= lines are deliveries (verify probes say "deliverable" instead).
 _AGENTS = {"smtp", "lmtp", "local", "virtual", "pipe", "error", "retry", "discard", "relay"}

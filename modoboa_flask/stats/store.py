@@ -191,7 +191,12 @@ def _load_pending() -> dict[str, Pending]:
     }
 
 
-def _save_pending(pending: dict[str, Pending]) -> None:
+def _save_pending(pending: dict[str, Pending], now: datetime) -> None:
+    # Past Postfix's maximal_queue_lifetime (5 days) a message is gone, "removed" logged or not
+    # (a log that began mid-queue): forget it rather than carry it forever.
+    oldest = now - timedelta(days=7)
+    for queue_id in [q for q, p in pending.items() if p.seen is not None and p.seen < oldest]:
+        del pending[queue_id]
     db.session.execute(delete(PendingMessage))
     rows = [
         {"queue_id": qid, "sender": p.sender[:254], "size": p.size, "seen": p.seen or utcnow(),
@@ -204,7 +209,7 @@ def _save_pending(pending: dict[str, Pending]) -> None:
 
 def _checkpoint(batch: Batch, parser: MaillogParser, log: reader.LogFile, offset: int) -> None:
     batch.write()
-    _save_pending(parser.pending)
+    _save_pending(parser.pending, parser.now)
     cursor = db.session.get(LogCursor, log.fingerprint)
     if cursor is None:
         cursor = LogCursor(fingerprint=log.fingerprint)

@@ -81,3 +81,20 @@ def test_journal_records_are_fed_by_program_and_message():
         NOW, "postfix/lmtp", "AB: to=<b@y.test>, relay=h, delay=0, dsn=2.0.0, status=sent (ok)"
     )
     assert (event.sender, event.size, event.status) == ("a@x.test", 5, "sent")
+
+
+def test_postscreen_milter_and_header_rejections():
+    lines = [
+        "Dec 07 10:00:00 mx postfix/postscreen[9]: NOQUEUE: reject: RCPT from [192.0.2.9]:4567: "  # noqa: E501
+        "550 5.7.1 Service unavailable; client [192.0.2.9] blocked using zen.spamhaus.org; "
+        "from=<s@spam.test>, to=<user@example.com>, proto=ESMTP, helo=<x>",
+        "Dec 07 10:00:01 mx postfix/cleanup[8]: 5E5E5E: milter-reject: END-OF-MESSAGE from "
+        "x[192.0.2.9]: 5.7.1 Spam message rejected; from=<s@spam.test> to=<b@example.com> "
+        "proto=ESMTP helo=<x>",
+    ]
+    events = _events(lines)
+    assert [(e.queue_id, e.sender, e.recipient, e.status) for e in events] == [
+        ("NOQUEUE", "s@spam.test", "user@example.com", "rejected"),
+        ("5E5E5E", "s@spam.test", "b@example.com", "rejected"),
+    ]
+    assert "blocked using zen.spamhaus.org" in events[0].detail

@@ -189,3 +189,14 @@ def test_a_backlog_writes_only_what_retention_keeps(app, tmp_path):
         assert kept == [86400]  # 5-minute rows live 3 days, hourly ones 62...
         assert totals(ids["example"]) == EXAMPLE  # ... the daily ones stay
         assert db.session.scalar(select(func.count()).select_from(MessageLog)) == 0  # 30 days
+
+
+def test_a_message_queued_past_postfix_lifetime_is_forgotten(app, tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text(fixtures.text(fixtures.LINES[:8]))  # 4D5E6F queued, deferred, not removed
+    with app.app_context():
+        make_world()
+        parse(log)
+        assert db.session.get(PendingMessage, "4D5E6F") is not None
+        store.parse_logs([str(log)], now=NOW + timedelta(days=8))
+        assert db.session.get(PendingMessage, "4D5E6F") is None

@@ -200,3 +200,27 @@ def test_a_message_queued_past_postfix_lifetime_is_forgotten(app, tmp_path):
         assert db.session.get(PendingMessage, "4D5E6F") is not None
         store.parse_logs([str(log)], now=NOW + timedelta(days=8))
         assert db.session.get(PendingMessage, "4D5E6F") is None
+
+
+def test_follow_reads_again_until_interrupted(app, runner, tmp_path, monkeypatch):
+    log = tmp_path / "mail.log"
+    log.write_text(fixtures.text(fixtures.LINES[:6]))
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+        with log.open("a") as out:  # Postfix logs more while the command waits
+            out.write(fixtures.text(fixtures.LINES[6:]))
+
+    monkeypatch.setattr("modoboa_flask.blueprints.stats.cli.time.sleep", nap)
+    with app.app_context():
+        ids = make_world()
+    result = runner.invoke(
+        args=["parse-maillog", "--file", str(log), "--follow", "--interval", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert naps == [1.0, 1.0]
+    with app.app_context():
+        assert totals(ids["example"])["bounced"] == 1

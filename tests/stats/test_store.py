@@ -8,7 +8,11 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from modoboa_flask import params
+from modoboa_flask.accounts import first_superuser
+from modoboa_flask.blueprints.domains.services import delete_domain
+from modoboa_flask.blueprints.identities.services import delete_account
 from modoboa_flask.extensions import db
+from modoboa_flask.models import Domain, User
 from modoboa_flask.models.stats import LogCursor, MessageLog, PendingMessage, TrafficCounter
 from modoboa_flask.stats import store
 from tests.stats import fixtures
@@ -224,3 +228,20 @@ def test_follow_reads_again_until_interrupted(app, runner, tmp_path, monkeypatch
     assert naps == [1.0, 1.0]
     with app.app_context():
         assert totals(ids["example"])["bounced"] == 1
+
+
+def test_deleting_a_domain_or_account_takes_its_counters_and_unscopes_its_index(app, tmp_path):
+    log = tmp_path / "mail.log"
+    log.write_text(fixtures.text())
+    with app.app_context():
+        ids = make_world()
+        parse(log)
+        delete_account(first_superuser(), db.session.get(User, ids["user"]))
+        db.session.commit()
+        assert totals(user_id=ids["user"])["received"] == 0
+        assert totals(ids["example"]) == EXAMPLE
+        delete_domain(first_superuser(), db.session.get(Domain, ids["example"]))
+        db.session.commit()
+        assert totals(ids["example"])["received"] == 0
+        rows = db.session.scalars(select(MessageLog).where(MessageLog.queue_id == "1A2B3C")).all()
+        assert [row.recipient_domain_id for row in rows] == [None]

@@ -1,7 +1,7 @@
 """mail traffic statistics: counters per bucket, message index, parser cursors
 
 Revision ID: 0002_stats
-Revises: 0002_mailconf (the lead re-chains revisions at merge time)
+Revises: 0002_dns
 Create Date: 2026-12-07 16:29:57.349660
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_stats'
-down_revision = '0002_mailconf'
+down_revision = '0002_dns'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from .core import (
     UserParameter,
     UserSession,
 )
+from .dns import DNSBLResult, DomainCheck, DomainVerification, MXRecord
 from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
@@ -27,14 +28,18 @@ __all__ = [
     "AliasRecipient",
     "ApiToken",
     "Base",
+    "DNSBLResult",
     "DOMAINADMINS",
     "Domain",
     "DomainAdmin",
     "DomainAlias",
+    "DomainCheck",
+    "DomainVerification",
     "DomainObjectLimit",
     "Log",
     "LogCursor",
     "LoginFailure",
+    "MXRecord",
     "Mailbox",
     "MailboxOperation",
     "MessageLog",

@@ -23,6 +23,7 @@ from . import (  # noqa: E402,F401
     account_views,
     aliases,
     cli,
+    dns,
     docs,
     domainaliases,
     domains,

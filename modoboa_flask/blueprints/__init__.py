@@ -16,10 +16,11 @@ def register_blueprints(app):
     from .imports import bp as imports_bp
     from .mailserver import bp as mailserver_bp
     from .settings import bp as settings_bp
+    from .stats import bp as stats_bp
     from .user import bp as user_bp
 
     areas = (auth_bp, dashboard_bp, domains_bp, identities_bp, imports_bp, mailserver_bp,
-             settings_bp, user_bp, dns_bp)  # fmt: skip
+             settings_bp, stats_bp, user_bp, dns_bp)  # fmt: skip
     for bp in areas:
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     from .api import bp as api_bp

@@ -21,6 +21,7 @@ from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
 from .relaydomains import RelayDomain, Service
+from .stats import LogCursor, MessageLog, PendingMessage, TrafficCounter
 
 __all__ = [
     "Alias",
@@ -36,11 +37,14 @@ __all__ = [
     "DomainVerification",
     "DomainObjectLimit",
     "Log",
+    "LogCursor",
     "LoginFailure",
     "MXRecord",
     "Mailbox",
     "MailboxOperation",
+    "MessageLog",
     "Parameter",
+    "PendingMessage",
     "Quota",
     "RESELLERS",
     "RelayDomain",
@@ -50,6 +54,7 @@ __all__ = [
     "SUPERADMINS",
     "SenderAddress",
     "Service",
+    "TrafficCounter",
     "User",
     "UserObjectLimit",
     "UserParameter",

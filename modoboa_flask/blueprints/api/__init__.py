@@ -19,4 +19,13 @@ from . import auth, errors  # noqa: E402
 errors.register(bp)
 bp.before_app_request(auth.authenticate)
 
-from . import account_views, aliases, cli, dns, docs, domainaliases, domains  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account_views,
+    aliases,
+    cli,
+    dns,
+    docs,
+    domainaliases,
+    domains,
+    statistics,  # noqa: E402,F401
+)

@@ -39,6 +39,13 @@ class Config:
     DOVECOT_CONFIG = ""
     # Mail home of a mailbox (%d domain, %n local part, %u address); match Dovecot's.
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
+    # ManageSieve (Settings > Filters): Modoboa logs in as this Dovecot master user with the
+    # account as authorisation id; `flask generate-dovecot-conf` writes its passdb file.
+    SIEVE_HOST = "127.0.0.1"
+    SIEVE_PORT = 4190
+    SIEVE_STARTTLS = False
+    SIEVE_MASTER_USER = ""
+    SIEVE_MASTER_PASSWORD = ""
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
 

@@ -91,13 +91,16 @@ class RuleSet:
     vacation: Vacation = field(default_factory=Vacation)
 
 
-def _text(value: str, label: str, *, field_name: str, multiline: bool = False) -> str:
+def _text(
+    value: str, label: str, *, field_name: str, multiline: bool = False, strip: bool = True
+) -> str:
     value = (value or "").replace("\r\n", "\n")
     if not value.strip():
         raise BadRequest(f"{label} is required.", field=field_name)
     if _CONTROL.search(value) or (not multiline and "\n" in value):
         raise BadRequest(f"{label} contains control characters.", field=field_name)
-    return value if multiline else value.strip()
+    # Comparison values keep their spaces: "is" and regexes match them exactly.
+    return value.strip() if strip and not multiline else value
 
 
 def validate_rule(rule: Rule) -> Rule:
@@ -125,12 +128,14 @@ def validate_rule(rule: Rule) -> Rule:
             cond.header = (cond.header or "").strip()
             if not _HEADER_NAME.fullmatch(cond.header):
                 raise BadRequest("Give a valid header name, e.g. X-Spam-Flag.", field="conditions")
-        cond.value = _text(cond.value, "A condition's value", field_name="conditions")
+        cond.value = _text(cond.value, "A condition's value", field_name="conditions", strip=False)
         if cond.op == "regex":
             try:
                 re.compile(cond.value)
             except re.error as exc:
-                raise BadRequest(f"Invalid regular expression: {exc}.", field="conditions")
+                raise BadRequest(
+                    f"Invalid regular expression: {exc}.", field="conditions"
+                ) from None
     for action in rule.actions:
         if action.type not in ACTIONS:
             raise BadRequest(f"Unknown action {action.type!r}.", field="actions")

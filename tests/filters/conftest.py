@@ -17,15 +17,17 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.mailserver.conftest import database_driver, fixture_app  # noqa: F401 - fixture
+from tests.mailserver import conftest as mail_conftest
+from tests.mailserver.conftest import fixture_app
 from tests.peers import dovecot as dc
-from tests.peers import postfix as pf
 from tests.peers import is_root, require
+from tests.peers import postfix as pf
 from tests.peers._proc import free_port, make_peer_dir, remove_peer_dir
 from tests.peers.smtpsink import SmtpSink
 
 MAIL_UID = "65534"
 MASTER = "modoboa-sieve"
+database_driver = mail_conftest.database_driver  # the same session fixture, shared
 
 
 def _cli(app, *args) -> str:

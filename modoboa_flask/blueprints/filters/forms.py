@@ -14,10 +14,16 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from ...sieve import rules
 from ...sieve.rules import Action, Condition, Rule, Vacation
+
+
+def _choices(*pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 BLANK_ROWS = 2  # empty rows offered below the existing conditions and actions
 
@@ -25,16 +31,18 @@ BLANK_ROWS = 2  # empty rows offered below the existing conditions and actions
 class ConditionForm(Form):
     """One condition row (left empty = ignored)."""
 
-    field = SelectField("Field", choices=list(rules.FIELDS.items()))
+    field = SelectField("Field", choices=_choices(*rules.FIELDS.items()))
     header = StringField("Header name")
-    op = SelectField("Comparison", choices=[*rules.TEXT_OPS.items(), *rules.SIZE_OPS.items()])
+    op = SelectField(
+        "Comparison", choices=_choices(*rules.TEXT_OPS.items(), *rules.SIZE_OPS.items())
+    )
     value = StringField("Value")
 
 
 class ActionForm(Form):
     """One action row (empty type = ignored)."""
 
-    type = SelectField("Action", choices=[("", "—"), *rules.ACTIONS.items()])
+    type = SelectField("Action", choices=_choices(("", "—"), *rules.ACTIONS.items()))
     arg = StringField("Folder, address or message")
 
 
@@ -43,7 +51,8 @@ class RuleForm(FlaskForm):
 
     name = StringField("Name")
     match = SelectField(
-        "Apply when", choices=[("all", "all conditions match"), ("any", "any condition matches")]
+        "Apply when",
+        choices=_choices(("all", "all conditions match"), ("any", "any condition matches")),
     )
     enabled = BooleanField("Enabled", default=True)
     conditions = FieldList(FormField(ConditionForm), min_entries=1)

@@ -1,9 +1,10 @@
-"""Filter pages: a user's own (/filters/) and an administrator's view of an account (/filters/<id>/)."""
+"""Filter pages: the user's own (/filters/) and an administered account's (/filters/<id>/)."""
 
 import datetime as dt
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ...exceptions import BadRequest, ServiceError
 from ...extensions import db
@@ -178,7 +179,7 @@ def vacation(account_id):
     """Show and save the out-of-office reply."""
     actor, account = _account(account_id)
     form = VacationForm()
-    form.addresses.choices = [(a, a) for a in services.vacation_addresses(account)]
+    form.addresses.choices = [SelectChoice(a, a) for a in services.vacation_addresses(account)]
     if form.validate_on_submit():
         try:
             services.set_vacation(actor, account, form.to_vacation())

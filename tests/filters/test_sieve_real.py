@@ -2,6 +2,7 @@
 
 import datetime as dt
 import imaplib
+import re
 import uuid
 import warnings
 from email.message import EmailMessage
@@ -152,3 +153,112 @@ def test_master_user_opens_managesieve_only(sieve_server):
     with pytest.raises(imaplib.IMAP4.error):
         imap.authenticate("PLAIN", lambda _: f"{USER}\0{MASTER}\0{password}".encode())
     imap.logout()
+
+
+def _rule(name, **extra):
+    data = {
+        "name": name, "match": "all", "enabled": "y", "conditions-0-field": "from",
+        "conditions-0-op": "contains", "conditions-0-value": name, "actions-0-type": "stop",
+    }  # fmt: skip
+    data.update(extra)
+    return data
+
+
+def _names(client, path):
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    table = page.text.split('id="rules"', 1)[1].split("</table>", 1)[0]
+    return [line.split(">")[-1] for line in table.split("</a>")[:-1]]
+
+
+@pytest.fixture(scope="module")
+def flow_account(sieve_server):
+    """A fresh account for the page-flow tests (the others keep their scripts)."""
+    from modoboa_flask.blueprints.identities import services as identities
+
+    with sieve_server.app.app_context():
+        account = identities.create_account(
+            first_superuser(), username="flow@example.com", password=PASSWORD
+        )
+        db.session.commit()
+        account_id = account.id
+        db.session.remove()
+    return account_id
+
+
+def test_admin_edits_rules_in_the_pages(sieve_server, sieve_client, flow_account):
+    admin = sieve_client("admin")
+    base = f"/filters/{flow_account}/"
+    kinds = ["seen", "fileinto", "copy", "redirect", "discard", "stop"]
+    every_action = {f"actions-{i}-type": kind for i, kind in enumerate(kinds)}
+    every_action.update({"actions-1-arg": "A", "actions-2-arg": "B", "actions-3-arg": "x@y.org"})
+    conditions = {
+        "match": "any", "conditions-1-field": "header", "conditions-1-header": "X-Spam",
+        "conditions-1-op": "regex", "conditions-1-value": "^yes$", "conditions-2-field": "size",
+        "conditions-2-op": "over", "conditions-2-value": "500",
+    }  # fmt: skip
+    for data in (_rule("one", **every_action, **conditions), _rule("two"), _rule("three")):
+        response = admin.post(base + "rules/new", data=data)
+        assert response.status_code == 303, response.text
+    response = admin.post(base + "rules/new", data=_rule("bad", **{"actions-0-type": "reject",
+                                                                   "actions-1-type": ""}))  # fmt: skip
+    assert response.status_code == 200 and "The reject message is required." in response.text
+    assert _names(admin, base) == ["one", "two", "three"]
+    assert admin.post(base + "rules/2/up").status_code == 303
+    assert _names(admin, base) == ["one", "three", "two"]
+    admin.post(base + "rules/0/down")
+    admin.post(base + "rules/2/move", data={"to": "0"})
+    assert _names(admin, base) == ["two", "three", "one"]
+    admin.post(base + "rules/1/disable")
+    assert "disabled" in admin.get(base).text
+    admin.post(base + "rules/0/delete")
+    assert _names(admin, base) == ["three", "one"]
+    with sieve_server.app.app_context():
+        text = services.load(first_superuser(), db.session.get(User, flow_account)).text
+        assert 'if anyof (header :contains ["from"] "one", header :regex ["X-Spam"]' in text
+        assert '"three"' not in text.split("\n", 1)[1]  # disabled: listed, not run
+        messages = db.session.scalars(select(Log.message).where(Log.username == "admin")).all()
+        assert "Filter rule 'two' deleted (flow@example.com's filters)" in messages
+        db.session.remove()
+
+
+def test_raw_editor_shows_the_servers_error_and_rebuild_restores_rules(
+    sieve_server, sieve_client, flow_account
+):
+    admin = sieve_client("admin")
+    base = f"/filters/{flow_account}/"
+    text = admin.get(base + "raw").text
+    assert "# modoboa-rules:" in text
+    response = admin.post(base + "raw", data={"script": "if true {\n  keep;\n"})
+    assert response.status_code == 200 and "The server refused the script" in response.text
+    assert "line " in response.text
+    response = admin.post(base + "raw", data={"script": 'require ["fileinto"];\nkeep;\n'})
+    assert response.status_code == 200 and "Script saved" in response.text
+    page = admin.get(base).text
+    assert 'id="raw-mode"' in page and 'id="rules"' not in page
+    response = admin.post(base + "vacation", data={"enabled": "", "days": "7"})
+    assert response.status_code == 200 and "edited by hand" in response.text
+    assert admin.post(base + "rebuild").status_code == 303
+    assert _names(admin, base) == ["three", "one"]
+
+
+def test_user_sets_own_vacation_in_the_pages(sieve_server, sieve_client, flow_account):
+    client = sieve_client("flow@example.com")
+    page = client.get("/filters/vacation")
+    assert page.status_code == 200
+    box = re.search(r'<input[^>]*value="flow@example.com"[^>]*>', page.text).group(0)
+    assert "checked" in box  # the mailbox's own address is offered ticked
+    response = client.post(
+        "/filters/vacation",
+        data={"enabled": "y", "subject": "Holidays", "message": "Back soon",
+              "addresses": ["flow@example.com"], "days": "2", "start": "", "end": ""},
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    assert "Holidays" in client.get("/filters/").text
+    # The user's own rules (set by the admin before) are still there.
+    assert _names(client, "/filters/") == ["three", "one"]
+    # And the user cannot open the admin's view of someone else.
+    with sieve_server.app.app_context():
+        other = _account(USER).id
+        db.session.remove()
+    assert client.get(f"/filters/{other}/").status_code == 404

@@ -129,9 +129,13 @@ def save_raw(actor, account, text: str) -> None:
     text = (text or "").replace("\r\n", "\n")
     if len(text.encode()) > 64 * 1024:
         raise BadRequest("The script is larger than 64 KB.", field="script")
-    # A kept rules comment lets "Rebuild from rules" bring the rules back later; the
-    # edited text no longer matches it, so the rule editor stays off meanwhile.
     with client.session_for(_address(account)) as sieve:
+        head = (sieve.get() or "").partition("\n")[0]
+        if head.startswith(rules.HEADER_PREFIX) and not text.startswith(rules.HEADER_PREFIX):
+            # Keep the rules comment (a comment: Sieve ignores it) so "Rebuild from rules"
+            # can bring the rules back; the edited text no longer matches it, so the rule
+            # editor stays off meanwhile.
+            text = f"{head}\n{text}"
         sieve.put(text)
     _audit(actor, account, "Sieve script edited by hand")
 

@@ -7,7 +7,8 @@ from modoboa_flask.sieve import rules
 from modoboa_flask.sieve.rules import Action, Condition, Rule, RuleSet, Vacation
 
 
-def _script(*conditions, actions=(Action("stop"),), match="all", enabled=True):
+def _script(*conditions, actions=None, match="all", enabled=True):
+    actions = actions or [Action("stop")]
     rule = Rule("r", list(conditions), list(actions), match=match, enabled=enabled)
     return rules.render(RuleSet(rules=[rules.validate_rule(rule)]))
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from modoboa_flask.models import Log
 from modoboa_flask.extensions import db
+from modoboa_flask.models import Log
 from tests.blueprints.identities_world import populate
 
 RULE = {

@@ -79,6 +79,11 @@ def _rule_at(ruleset: RuleSet, index: int) -> Rule:
     return ruleset.rules[index]
 
 
+def get_rule(actor, account, index: int) -> Rule:
+    """Rule number *index* of an editable (not hand-edited) script."""
+    return _rule_at(_editable(actor, account), index)
+
+
 def add_rule(actor, account, rule: Rule) -> RuleSet:
     """Append *rule* (validated) to *account*'s rules."""
     rule = rules.validate_rule(rule)

@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ...exceptions import BadRequest, ServiceError
+from ...exceptions import ServiceError
 from ...extensions import db
 from ...forms import EmptyForm
 from ...models import User
@@ -34,10 +34,8 @@ def _account(account_id):
     """The account whose filters are shown: the user's own, or one they manage (else 404)."""
     actor = current_user._get_current_object()
     account = actor if account_id is None else get_visible_or_404(actor, User, account_id)
-    try:
-        services.check_scope(actor, account)
-    except ServiceError as exc:
-        abort(exc.status, exc.message)
+    services.check_scope(actor, account)  # a refusal goes to service_error below
+    g.filters_account = account
     return actor, account
 
 
@@ -46,11 +44,30 @@ def _page(template, account, status=200, **context):
     return render_template(template, account=account, rules=rules, **context), status
 
 
-def _error_page(account, exc: ServiceError):
-    # ManageSieve down or not configured: say so in place (503), never a 500.
-    if exc.status in (403, 404):
-        abort(exc.status, exc.message)
+@bp.errorhandler(ServiceError)
+def service_error(exc: ServiceError):
+    """Show a refusal the page cannot place on a field (ManageSieve down: 503, never 500)."""
+    db.session.rollback()
+    account = g.get("filters_account")
+    if exc.status in (403, 404) or account is None:
+        return render_template(
+            "errors/error.html", code=exc.status, message=exc.message
+        ), exc.status
     return _page("filters/index.html", account, exc.status, error=exc.message, filters=None)
+
+
+def _save(form, call) -> bool:
+    """Run a service call and commit; a refusal goes on *form*'s field, or to the page."""
+    try:
+        call()
+        db.session.commit()
+        return True
+    except ServiceError as exc:
+        db.session.rollback()
+        if form is None or exc.status >= 500:
+            raise
+        _place_error(form, exc)
+        return False
 
 
 def _back(account):
@@ -69,14 +86,16 @@ def _place_error(form, exc: ServiceError):
         form.form_errors.append(exc.message)
 
 
+def _posted_button():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+
+
 @route("/")
 def index(account_id):
     """List the rules, the out-of-office state and the script."""
     actor, account = _account(account_id)
-    try:
-        filters = services.load(actor, account)
-    except ServiceError as exc:
-        return _error_page(account, exc)
+    filters = services.load(actor, account)
     return _page("filters/index.html", account, filters=filters, form=EmptyForm())
 
 
@@ -85,29 +104,17 @@ def index(account_id):
 def rule(account_id, index=None):
     """Show and save one rule (a new one without *index*)."""
     actor, account = _account(account_id)
-    try:
-        current = None
-        if index is not None:
-            ruleset = services.load(actor, account).ruleset
-            if ruleset is None:
-                raise BadRequest("This script was edited by hand: use the raw editor.")
-            if not 0 <= index < len(ruleset.rules):
-                abort(404)
-            current = ruleset.rules[index]
-    except ServiceError as exc:
-        return _error_page(account, exc)
+    current = None
+    if index is not None:
+        current = services.get_rule(actor, account, index)
     form = rule_form(current)
     if form.validate_on_submit():
-        try:
-            if index is None:
-                services.add_rule(actor, account, form.to_rule())
-            else:
-                services.update_rule(actor, account, index, form.to_rule())
-            db.session.commit()
+        if index is None:
+            saved = _save(form, lambda: services.add_rule(actor, account, form.to_rule()))
+        else:
+            saved = _save(form, lambda: services.update_rule(actor, account, index, form.to_rule()))
+        if saved:
             return _back(account)
-        except ServiceError as exc:
-            db.session.rollback()
-            _place_error(form, exc)
     return _page("filters/rule.html", account, form=form, index=index)
 
 
@@ -115,23 +122,17 @@ def rule(account_id, index=None):
 def rule_action(account_id, index, op):
     """Move, enable, disable or delete rule *index*."""
     actor, account = _account(account_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        if op in ("up", "down", "move"):
-            to = {"up": index - 1, "down": index + 1}.get(op)
-            to = request.form.get("to", type=int) if to is None else to
-            if to is None:
-                raise BadRequest("Give the new position.")
-            services.move_rule(actor, account, index, to)
-        elif op in ("enable", "disable"):
-            services.set_rule_enabled(actor, account, index, op == "enable")
-        else:
-            services.delete_rule(actor, account, index)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _error_page(account, exc)
+    _posted_button()
+    if op in ("up", "down", "move"):
+        to = {"up": index - 1, "down": index + 1}.get(op)
+        to = request.form.get("to", type=int) if to is None else to
+        if to is None:
+            abort(400, "Give the new position.")
+        _save(None, lambda: services.move_rule(actor, account, index, to))
+    elif op in ("enable", "disable"):
+        _save(None, lambda: services.set_rule_enabled(actor, account, index, op == "enable"))
+    else:
+        _save(None, lambda: services.delete_rule(actor, account, index))
     return _back(account)
 
 
@@ -140,22 +141,11 @@ def raw(account_id):
     """Edit the whole Sieve script; Dovecot's error message is shown when it refuses it."""
     actor, account = _account(account_id)
     form = RawForm()
-    saved = False
-    if form.validate_on_submit():
-        try:
-            services.save_raw(actor, account, form.script.data)
-            db.session.commit()
-            saved = True
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.status >= 500:
-                return _error_page(account, exc)
-            _place_error(form, exc)
+    saved = form.validate_on_submit() and _save(
+        form, lambda: services.save_raw(actor, account, form.script.data)
+    )
     if not form.is_submitted():
-        try:
-            form.script.data = services.load(actor, account).text
-        except ServiceError as exc:
-            return _error_page(account, exc)
+        form.script.data = services.load(actor, account).text
     return _page("filters/raw.html", account, form=form, saved=saved)
 
 
@@ -163,14 +153,8 @@ def raw(account_id):
 def rebuild(account_id):
     """Replace a hand-edited script by the rules it last held."""
     actor, account = _account(account_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.rebuild(actor, account)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        return _error_page(account, exc)
+    _posted_button()
+    _save(None, lambda: services.rebuild(actor, account))
     return _back(account)
 
 
@@ -181,20 +165,10 @@ def vacation(account_id):
     form = VacationForm()
     form.addresses.choices = [SelectChoice(a, a) for a in services.vacation_addresses(account)]
     if form.validate_on_submit():
-        try:
-            services.set_vacation(actor, account, form.to_vacation())
-            db.session.commit()
+        if _save(form, lambda: services.set_vacation(actor, account, form.to_vacation())):
             return _back(account)
-        except ServiceError as exc:
-            db.session.rollback()
-            if exc.status >= 500:
-                return _error_page(account, exc)
-            _place_error(form, exc)
     elif not form.is_submitted():
-        try:
-            ruleset = services.load(actor, account).ruleset
-        except ServiceError as exc:
-            return _error_page(account, exc)
+        ruleset = services.load(actor, account).ruleset
         current = ruleset.vacation if ruleset else rules.Vacation()
         form.process(data=_vacation_data(current, account))
     return _page("filters/vacation.html", account, form=form)

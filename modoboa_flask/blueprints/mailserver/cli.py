@@ -125,7 +125,7 @@ def generate_dovecot_conf_command(
         click.echo(f"Wrote {dovecot.MASTER_USERS} (the Sieve master user).")
     else:
         click.echo(
-            "Warning: MODOBOA_SIEVE_MASTER_USER/_PASSWORD are not set: Settings > Filters "
+            "Note: MODOBOA_SIEVE_MASTER_USER/_PASSWORD are not set: Settings > Filters "
             "stays off until they are and this command runs again.",
             err=True,
         )

@@ -1,0 +1,77 @@
+"""A user creates a filter rule and an out-of-office reply in Chromium (CSRF on, real Dovecot)."""
+
+import pytest
+
+from modoboa_flask.extensions import db
+from modoboa_flask.models import User
+from modoboa_flask.sieve import rules
+from tests.browser.conftest import log_in
+from tests.mailserver.fixtureset import PASSWORD
+from tests.peers import browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.peers]
+ADDRESS = "browser@example.com"
+
+
+@pytest.fixture
+def page(chromium, sieve_server):
+    """A page on the Sieve app served live, with CSRF checks on as in production."""
+    from modoboa_flask.accounts import first_superuser
+    from modoboa_flask.blueprints.identities import services as identities
+
+    app = sieve_server.app
+    with app.app_context():
+        if db.session.query(User).filter_by(username=ADDRESS).count() == 0:
+            identities.create_account(first_superuser(), username=ADDRESS, password=PASSWORD)
+            db.session.commit()
+        db.session.remove()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        with browser.LiveServer(app) as server:
+            context = chromium.new_context(base_url=server.url)
+            context.set_default_timeout(10_000)
+            yield context.new_page()
+            context.close()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_user_creates_a_rule_and_an_out_of_office_reply(page, sieve_server):
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    log_in(page, ADDRESS, PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/user/")
+    page.click("#settings-menu >> text=Filters and out of office")
+    page.click("#new-rule")
+    page.fill("input[name=name]", "Newsletters")
+    page.select_option("select[name=conditions-0-field]", "from")
+    page.select_option("select[name=conditions-0-op]", "contains")
+    page.fill("input[name=conditions-0-value]", "news@")
+    page.select_option("select[name=actions-0-type]", "fileinto")
+    page.fill("input[name=actions-0-arg]", "News")
+    page.click("#rule-form button[type=submit]")
+    row = page.locator("#rules tbody tr").first
+    row.wait_for()
+    assert "Newsletters" in row.inner_text() and '"News"' in row.inner_text()
+
+    page.click("#vacation-link")
+    page.check("input[name=enabled]")
+    page.fill("input[name=subject]", "On leave")
+    page.fill("textarea[name=message]", "Back in January.")
+    page.fill("input[name=days]", "3")
+    page.click("#vacation-form button[type=submit]")
+    state = page.locator("#vacation-state")
+    state.wait_for()
+    assert "on" in state.inner_text() and "On leave" in state.inner_text()
+    assert errors == []
+
+    # What the browser saved is what Dovecot holds.
+    from modoboa_flask.blueprints.filters import services
+
+    with sieve_server.app.app_context():
+        account = db.session.query(User).filter_by(username=ADDRESS).one()
+        ruleset = rules.parse(services.load(account, account).text)
+        db.session.remove()
+    assert [r.name for r in ruleset.rules] == ["Newsletters"]
+    assert ruleset.vacation.enabled and ruleset.vacation.addresses == [ADDRESS]

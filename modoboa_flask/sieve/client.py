@@ -63,8 +63,9 @@ def _settings() -> dict:
         "host": config.get("SIEVE_HOST", "127.0.0.1"),
         "port": int(config.get("SIEVE_PORT", 4190)),
         "starttls": bool(config.get("SIEVE_STARTTLS", False)),
-        "user": config.get("SIEVE_MASTER_USER", ""),
-        "password": config.get("SIEVE_MASTER_PASSWORD", ""),
+        # str(): from_prefixed_env parses values as JSON, so "123456" would be a number.
+        "user": str(config.get("SIEVE_MASTER_USER") or ""),
+        "password": str(config.get("SIEVE_MASTER_PASSWORD") or ""),
     }
 
 

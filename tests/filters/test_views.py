@@ -85,3 +85,9 @@ def test_vacation_offers_the_mailbox_and_its_aliases_only(app, login, world):
 def test_settings_menu_links_to_filters(login, world):
     page = login(user_id=world["user@test.com"]).get("/user/").text
     assert 'href="/filters/"' in page
+
+
+def test_account_page_links_to_its_filters(login, world):
+    client = login(user_id=world["admin@test.com"])
+    page = client.get(f"/identities/accounts/{world['user@test.com']}").text
+    assert f'href="/filters/{world["user@test.com"]}/"' in page

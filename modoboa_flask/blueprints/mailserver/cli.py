@@ -143,7 +143,7 @@ def _sieve_master_users() -> str | None:
     if not (user and password):
         return None
     try:
-        return dovecot.render_master_users(user, password)
+        return dovecot.render_master_users(str(user), str(password))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -55,6 +55,16 @@ def test_user_creates_a_rule_and_an_out_of_office_reply(page, sieve_server):
     row.wait_for()
     assert "Newsletters" in row.inner_text() and '"News"' in row.inner_text()
 
+    # A second rule, then drag it above the first.
+    page.click("#new-rule")
+    page.fill("input[name=name]", "Boss")
+    page.fill("input[name=conditions-0-value]", "boss@")
+    page.select_option("select[name=actions-0-type]", "stop")
+    page.click("#rule-form button[type=submit]")
+    page.locator("#rule-1").wait_for()
+    page.locator("#rule-1").drag_to(page.locator("#rule-0"))
+    page.wait_for_function("document.querySelector('#rule-0')?.innerText.includes('Boss')")
+
     page.click("#vacation-link")
     page.check("input[name=enabled]")
     page.fill("input[name=subject]", "On leave")
@@ -73,5 +83,5 @@ def test_user_creates_a_rule_and_an_out_of_office_reply(page, sieve_server):
         account = db.session.query(User).filter_by(username=ADDRESS).one()
         ruleset = rules.parse(services.load(account, account).text)
         db.session.remove()
-    assert [r.name for r in ruleset.rules] == ["Newsletters"]
+    assert [r.name for r in ruleset.rules] == ["Boss", "Newsletters"]
     assert ruleset.vacation.enabled and ruleset.vacation.addresses == [ADDRESS]

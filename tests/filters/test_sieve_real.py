@@ -139,11 +139,16 @@ def test_malformed_raw_script_is_refused_with_the_servers_message(sieve_server):
 
 def test_a_user_cannot_reach_another_users_scripts(sieve_server):
     own = _manage(sieve_server, USER, PASSWORD)
-    assert own is not None
-    assert own.listscripts()[0] is not None  # sees its own active script
+    assert own is not None and own.putscript("mine", "keep;\n")
+    assert "mine" in own.listscripts()[1]
     own.logout()
     # Its own password with another account as authorisation id: refused by Dovecot.
     assert _manage(sieve_server, USER, PASSWORD, authz=OTHER) is None
+    # The other account's scripts, opened as the app does, do not include it.
+    master = sieve_server.app.config["SIEVE_MASTER_PASSWORD"]
+    other = _manage(sieve_server, MASTER, master, authz=OTHER)
+    active, scripts = other.listscripts()
+    assert "mine" not in [active, *scripts]
 
 
 def test_master_user_opens_managesieve_only(sieve_server):
@@ -213,6 +218,8 @@ def test_admin_edits_rules_in_the_pages(sieve_server, sieve_client, flow_account
     assert "disabled" in admin.get(base).text
     admin.post(base + "rules/0/delete")
     assert _names(admin, base) == ["three", "one"]
+    assert admin.get(base + "rules/9").status_code == 404
+    assert admin.post(base + "rules/9/delete").status_code == 404
     with sieve_server.app.app_context():
         text = services.load(first_superuser(), db.session.get(User, flow_account)).text
         assert 'if anyof (header :contains ["from"] "one", header :regex ["X-Spam"]' in text

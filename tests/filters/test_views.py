@@ -91,3 +91,20 @@ def test_account_page_links_to_its_filters(login, world):
     client = login(user_id=world["admin@test.com"])
     page = client.get(f"/identities/accounts/{world['user@test.com']}").text
     assert f'href="/filters/{world["user@test.com"]}/"' in page
+
+
+def test_server_that_does_not_answer_is_a_clear_503(app, login, world):
+    from tests.peers._proc import free_port
+
+    app.config.update(SIEVE_MASTER_USER="m", SIEVE_MASTER_PASSWORD="p", SIEVE_PORT=free_port())
+    client = login(user_id=world["user@test.com"])
+    for response in (client.get("/filters/"), client.post("/filters/rules/new", data=RULE)):
+        assert response.status_code == 503 and "does not answer" in response.text
+    with app.app_context():
+        assert db.session.query(Log).filter(Log.message.contains("filters")).count() == 0
+
+
+def test_oversized_raw_script_is_refused_in_place(login, world):
+    client = login(user_id=world["user@test.com"])
+    response = client.post("/filters/raw", data={"script": "#" * 70_000})
+    assert response.status_code == 200 and "larger than 64 KB" in response.text

@@ -63,3 +63,13 @@ def test_a_master_user_name_that_would_break_the_file_is_refused(app, tmp_path):
     result = _generate(app, tmp_path)
     assert result.exit_code != 0 and "plain name" in result.output
     assert not (tmp_path / "99-modoboa.conf").exists()
+
+
+def test_no_sieve_leaves_it_out_for_servers_without_pigeonhole(app, tmp_path):
+    app.config.update(SIEVE_MASTER_USER="modoboa", SIEVE_MASTER_PASSWORD="x")
+    result = _generate(app, tmp_path, "--no-sieve")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "99-modoboa.conf").read_text()
+    assert "mail_plugins = $mail_plugins sieve" not in text and "managesieve" not in text
+    assert not (tmp_path / "dovecot-master-users").exists()
+    assert "MODOBOA_SIEVE_MASTER_USER" not in result.output

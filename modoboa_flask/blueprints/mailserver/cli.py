@@ -80,11 +80,18 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     show_default=True,
     help="Postfix's queue directory: the LMTP and auth sockets go in its private/.",
 )
+@click.option(
+    "--sieve/--no-sieve",
+    default=True,
+    show_default=True,
+    help="Filters and out of office: Sieve at delivery, ManageSieve (needs dovecot-sieve and "
+    "dovecot-managesieved).",
+)
 @click.option("--managesieve-port", default=4190, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--managesieve-address", help="ManageSieve listen address (default: Dovecot's).")
 def generate_dovecot_conf_command(
     destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool,
-    managesieve_port, managesieve_address,
+    sieve, managesieve_port, managesieve_address,
 ):  # fmt: skip
     """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
     database = _database(dburl)
@@ -107,8 +114,12 @@ def generate_dovecot_conf_command(
         raise click.ClickException(str(exc)) from None
     include = dovecot.render_conf_include(
         destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
-    ) + dovecot.render_sieve_include(destdir, port=managesieve_port, address=managesieve_address)
-    master = _sieve_master_users()
+    )
+    if sieve:
+        include += dovecot.render_sieve_include(
+            destdir, port=managesieve_port, address=managesieve_address
+        )
+    master = _sieve_master_users() if sieve else None
     os.makedirs(destdir, exist_ok=True)
     dict_conf = dovecot.render_dict_conf(database)
     try:
@@ -123,7 +134,7 @@ def generate_dovecot_conf_command(
     click.echo(f"Wrote {names} to {os.path.abspath(destdir)}.")
     if master:
         click.echo(f"Wrote {dovecot.MASTER_USERS} (the Sieve master user).")
-    else:
+    elif sieve:
         click.echo(
             "Note: MODOBOA_SIEVE_MASTER_USER/_PASSWORD are not set: Settings > Filters "
             "stays off until they are and this command runs again.",

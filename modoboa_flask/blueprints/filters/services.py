@@ -86,6 +86,7 @@ def get_rule(actor, account, index: int) -> Rule:
 
 def add_rule(actor, account, rule: Rule) -> RuleSet:
     """Append *rule* (validated) to *account*'s rules."""
+    check_scope(actor, account)  # scope first; validation before any connection
     rule = rules.validate_rule(rule)
     ruleset = _editable(actor, account)
     ruleset.rules.append(rule)
@@ -94,6 +95,7 @@ def add_rule(actor, account, rule: Rule) -> RuleSet:
 
 def update_rule(actor, account, index: int, rule: Rule) -> RuleSet:
     """Replace rule number *index* (0-based) by *rule*."""
+    check_scope(actor, account)
     rule = rules.validate_rule(rule)
     ruleset = _editable(actor, account)
     _rule_at(ruleset, index)

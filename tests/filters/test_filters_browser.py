@@ -36,6 +36,19 @@ def page(chromium, sieve_server):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
+def _new_rule(page, name, sender, action, arg=""):
+    """Fill the rule form: From contains *sender*, then *action* (with *arg*)."""
+    page.click("#new-rule")
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=conditions-0-field]", "from")
+    page.select_option("select[name=conditions-0-op]", "contains")
+    page.fill("input[name=conditions-0-value]", sender)
+    page.select_option("select[name=actions-0-type]", action)
+    if arg:
+        page.fill("input[name=actions-0-arg]", arg)
+    page.click("#rule-form button[type=submit]")
+
+
 def test_user_creates_a_rule_and_an_out_of_office_reply(page, sieve_server):
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -43,24 +56,13 @@ def test_user_creates_a_rule_and_an_out_of_office_reply(page, sieve_server):
     page.wait_for_url("**/")
     page.goto("/user/")
     page.click("#settings-menu >> text=Filters and out of office")
-    page.click("#new-rule")
-    page.fill("input[name=name]", "Newsletters")
-    page.select_option("select[name=conditions-0-field]", "from")
-    page.select_option("select[name=conditions-0-op]", "contains")
-    page.fill("input[name=conditions-0-value]", "news@")
-    page.select_option("select[name=actions-0-type]", "fileinto")
-    page.fill("input[name=actions-0-arg]", "News")
-    page.click("#rule-form button[type=submit]")
+    _new_rule(page, "Newsletters", "news@", "fileinto", "News")
     row = page.locator("#rules tbody tr").first
     row.wait_for()
     assert "Newsletters" in row.inner_text() and '"News"' in row.inner_text()
 
     # A second rule, then drag it above the first.
-    page.click("#new-rule")
-    page.fill("input[name=name]", "Boss")
-    page.fill("input[name=conditions-0-value]", "boss@")
-    page.select_option("select[name=actions-0-type]", "stop")
-    page.click("#rule-form button[type=submit]")
+    _new_rule(page, "Boss", "boss@", "stop")
     page.locator("#rule-1").wait_for()
     page.locator("#rule-1").drag_to(page.locator("#rule-0"))
     page.wait_for_function("document.querySelector('#rule-0')?.innerText.includes('Boss')")

@@ -22,7 +22,7 @@ def create_app(
     app.config.update(overrides or {})
     _finish_config(app)
 
-    from . import cli, errors, extensions, plugins, security
+    from . import cli, errors, extensions, health, plugins, security
     from .blueprints import register_blueprints
 
     extensions.init_app(app)
@@ -30,6 +30,7 @@ def create_app(
     register_blueprints(app)
     plugins.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     cli.init_app(app)
     return app
 

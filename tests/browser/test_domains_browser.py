@@ -6,13 +6,15 @@ import pytest
 
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Domain, DomainAlias, User
-from tests.browser.conftest import log_in
+from tests.browser.conftest import go, log_in
 from tests.factories import make_domain
 
 pytestmark = pytest.mark.browser
 
 
 def test_domain_lifecycle(page, live_app):
+    from playwright.sync_api import expect
+
     with live_app.app_context():
         make_domain("other.org")
     errors = []
@@ -21,8 +23,8 @@ def test_domain_lifecycle(page, live_app):
     page.wait_for_url("**/dashboard/")
 
     # Create: General tab, then Options tab, one submit (htmx, CSRF header from <body>).
-    page.click("text=Domains")
-    page.click("#new-domain")
+    go(page, "text=Domains", "**/domains/")
+    go(page, "#new-domain", "**/domains/new")
     page.fill("#general-name", "Browser-Test.org")
     page.fill("#general-quota", "1000")
     page.fill("#general-aliases", "browser-alias.org")
@@ -36,18 +38,19 @@ def test_domain_lifecycle(page, live_app):
     assert "admin@browser-test.org" in page.locator("#domain-admins").inner_text()
 
     # Search as you type, by the alias name: the table and the address bar follow.
-    page.click("text=Domains")
-    assert page.locator("tr[data-name='other.org']").count() == 1
-    page.fill("#domain-search", "browser-al")
+    go(page, "text=Domains", "**/domains/")
+    expect(page.locator("tr[data-name='other.org']")).to_have_count(1)
+    with page.expect_response(lambda r: "/domains/?q=browser-al" in r.url):
+        page.fill("#domain-search", "browser-al")
     page.wait_for_url("**/domains/?q=browser-al*")
-    page.locator("tr[data-name='other.org']").wait_for(state="detached")
-    assert page.locator("tr[data-name='browser-test.org']").count() == 1
+    expect(page.locator("tr[data-name='other.org']")).to_have_count(0)
+    expect(page.locator("tr[data-name='browser-test.org']")).to_have_count(1)
     # The Export link came back with the table (out of band) and carries the search.
     assert page.locator("#domains-export").count() == 1
     assert "q=browser-al" in page.locator("#domains-export").get_attribute("href")
 
     # Edit: the General tab saves in place; the aliases tab adds another alias.
-    page.click("tr[data-name='browser-test.org'] >> text=Edit")
+    go(page, "tr[data-name='browser-test.org'] >> text=Edit", re.compile(r"/domains/\d+/edit"))
     page.fill("#general-quota", "2000")
     page.click("#save-general")
     page.locator("#tab-general-body .alert-success").wait_for()
@@ -62,8 +65,8 @@ def test_domain_lifecycle(page, live_app):
         assert list(names) == ["browser-alias.org", "second-alias.org"]
 
     # Delete after the confirmation page.
-    page.click("text=Back to the domain")
-    page.click("a.btn-outline-danger")
+    go(page, "text=Back to the domain", re.compile(r"/domains/\d+$"))
+    go(page, "a.btn-outline-danger", re.compile(r"/domains/\d+/delete$"))
     page.click("#confirm-delete")
     page.wait_for_url("**/domains/")
     assert "Domain browser-test.org deleted." in page.content()

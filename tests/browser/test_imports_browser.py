@@ -15,6 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_upload_preview_commit(page, live_app, tmp_path):
+    from playwright.sync_api import expect
+
     live_app.config["IMPORT_UPLOAD_DIR"] = str(tmp_path / "uploads")
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -27,7 +29,7 @@ def test_upload_preview_commit(page, live_app, tmp_path):
     page.check("input[name=continue_on_error]")
     page.click("text=Preview")
     rows = page.locator("#import-lines tbody tr")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)  # the preview is a full page: wait for it to load
     assert rows.nth(0).inner_text().split("\t")[:2] == ["1", "would be created"]
     assert "Unknown row type 'nope'" in rows.nth(2).inner_text()
     with live_app.app_context():

@@ -52,14 +52,18 @@ def test_visibility_rules_follow_the_controlling_field(page):
     log_in(page)
     page.wait_for_url("**/dashboard/")
     page.goto("/settings/parameters")
+    from playwright.sync_api import expect
+
     bind_dn = page.locator("[data-param=core-ldap_bind_dn]")
-    assert bind_dn.is_hidden()
+    template = page.locator("#core-ldap_user_dn_template")
+    expect(bind_dn).to_be_hidden()
     page.select_option("#core-authentication_type", "ldap")
-    assert bind_dn.is_visible()
+    expect(bind_dn).to_be_visible()
     page.select_option("#core-ldap_auth_method", "directbind")
-    assert bind_dn.is_hidden() and page.locator("#core-ldap_user_dn_template").is_visible()
+    expect(bind_dn).to_be_hidden()
+    expect(template).to_be_visible()
     page.select_option("#core-authentication_type", "local")
-    assert page.locator("#core-ldap_user_dn_template").is_hidden()
+    expect(template).to_be_hidden()
 
 
 def test_items_per_page_drives_the_domain_list(page, live_app):

@@ -36,6 +36,23 @@ def mail_database_url():
         remove_peer_dir(directory)
 
 
+def build_fixture_app(url: str, root):
+    """An app on the empty database *url*: migrated, then given fixtureset.build()'s data."""
+    app = make_app(
+        DATABASE_URL=url,
+        PLUGINS=[RELAY_PLUGIN],
+        MAIL_HOME_TEMPLATE=f"{root}/%d/%n",
+        DOVEADM_PATH="",
+    )
+    with app.app_context():
+        upgrade()
+        load_initial_data()
+        app.config["FIXTURES"] = fixtureset.build()
+        db.session.remove()
+    app.config["MAIL_ROOT"] = str(root)
+    return app
+
+
 @pytest.fixture(scope="session")
 def mail_app():
     """An app on a migrated database holding fixtureset.build()'s data."""
@@ -48,18 +65,7 @@ def fixture_app():
     """A new app and database holding fixtureset.build()'s data (MAIL_ROOT: its maildirs)."""
     with mail_database_url() as url:
         root = make_peer_dir("mailroot")
-        app = make_app(
-            DATABASE_URL=url,
-            PLUGINS=[RELAY_PLUGIN],
-            MAIL_HOME_TEMPLATE=f"{root}/%d/%n",
-            DOVEADM_PATH="",
-        )
-        with app.app_context():
-            upgrade()
-            load_initial_data()
-            app.config["FIXTURES"] = fixtureset.build()
-            db.session.remove()
-        app.config["MAIL_ROOT"] = str(root)
+        app = build_fixture_app(url, root)
         try:
             yield app
         finally:

@@ -22,6 +22,24 @@ document.addEventListener("click", (event) => {
   link.href = url.toString();
 });
 
+document.addEventListener("htmx:responseError", (event) => {
+  // htmx does not swap 5xx bodies: during a database outage a click would show nothing.
+  // Put the 503 notice where flash messages go, once, whatever element asked.
+  const xhr = event.detail.xhr;
+  const flashes = document.getElementById("flashes");
+  if (xhr.status !== 503 || !flashes || flashes.querySelector("[data-error-code='503']")) {
+    return;
+  }
+  const notice = document.createElement("div");
+  notice.className = "alert alert-warning";
+  notice.setAttribute("role", "alert");
+  notice.dataset.errorCode = "503";
+  // The body is errors/_fragment.html: keep its text (the message lives on the server).
+  const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+  notice.textContent = page.body.textContent.trim() || "Service temporarily unavailable.";
+  flashes.append(notice);
+});
+
 // Filter rules: drag a row onto another to move it there (the ↑/↓ buttons do the same
 // without a mouse). The drop posts the new position like those buttons do, CSRF included.
 let draggedRule = null;

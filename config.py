@@ -58,6 +58,13 @@ class Config:
     SMTP_USER = ""
     SMTP_PASSWORD = ""
     SMTP_TIMEOUT = 30
+    # ManageSieve (Settings > Filters): Modoboa logs in as this Dovecot master user with the
+    # account as authorisation id; `flask generate-dovecot-conf` writes its passdb file.
+    SIEVE_HOST = "127.0.0.1"
+    SIEVE_PORT = 4190
+    SIEVE_STARTTLS = False
+    SIEVE_MASTER_USER = ""
+    SIEVE_MASTER_PASSWORD = ""
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
 

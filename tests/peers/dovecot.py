@@ -82,6 +82,8 @@ class DovecotInstance:
     *include* (a conf file, e.g. the one `generate-dovecot-conf` writes) replaces all of that:
     dovecot.conf is then only this instance's lines (directories, log, listeners on free
     ports, no login penalties) followed by ``!include`` of that file; *sql_conf* is unused.
+    With ``sieve=True`` the include's own ManageSieve listener is used: pass its port as
+    *sieve_port* (e.g. the `--managesieve-port` given to the generator).
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class DovecotInstance:
         include: os.PathLike | None = None,
         lmtp: bool = True,
         sieve: bool = False,
+        sieve_port: int | None = None,
         quota_rule: str = "*:storage=0",
         mail_uid: int = 65534,
         mail_gid: int = 65534,
@@ -110,6 +113,7 @@ class DovecotInstance:
         self.imap_port: int | None = None
         self.lmtp_port: int | None = None
         self.sieve_port: int | None = None
+        self._given_sieve_port = sieve_port
 
     @property
     def conf_path(self) -> Path:
@@ -286,7 +290,7 @@ plugin {{
         self.imap_port = free_port()
         # With an include, LMTP listens where the include says (Postfix's unix socket).
         self.lmtp_port = free_port() if self.lmtp and self.include is None else None
-        self.sieve_port = free_port() if self.sieve else None
+        self.sieve_port = (self._given_sieve_port or free_port()) if self.sieve else None
         if self.include is None:
             sql = self.dir / "dovecot-sql.conf.ext"
             sql.write_text(self.sql_conf.replace("{mail_root}", str(self.mail_root)))

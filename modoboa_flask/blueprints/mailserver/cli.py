@@ -80,9 +80,19 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     show_default=True,
     help="Postfix's queue directory: the LMTP and auth sockets go in its private/.",
 )
+@click.option(
+    "--sieve/--no-sieve",
+    default=True,
+    show_default=True,
+    help="Filters and out of office: Sieve at delivery, ManageSieve (needs dovecot-sieve and "
+    "dovecot-managesieved).",
+)
+@click.option("--managesieve-port", default=4190, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--managesieve-address", help="ManageSieve listen address (default: Dovecot's).")
 def generate_dovecot_conf_command(
-    destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool
-):
+    destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool,
+    sieve, managesieve_port, managesieve_address,
+):  # fmt: skip
     """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
     database = _database(dburl)
     template = mail_home_template or current_app.config["MAIL_HOME_TEMPLATE"]
@@ -105,21 +115,48 @@ def generate_dovecot_conf_command(
     include = dovecot.render_conf_include(
         destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
     )
+    if sieve:
+        include += dovecot.render_sieve_include(
+            destdir, port=managesieve_port, address=managesieve_address
+        )
+    master = _sieve_master_users() if sieve else None
     os.makedirs(destdir, exist_ok=True)
     dict_conf = dovecot.render_dict_conf(database)
     try:
         dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
         dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
         dovecot.write_private(os.path.join(destdir, dovecot.CONF_INCLUDE), include)
+        if master:
+            dovecot.write_private(os.path.join(destdir, dovecot.MASTER_USERS), master)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     names = f"{dovecot.SQL_CONF}, {dovecot.DICT_CONF} and {dovecot.CONF_INCLUDE}"
     click.echo(f"Wrote {names} to {os.path.abspath(destdir)}.")
+    if master:
+        click.echo(f"Wrote {dovecot.MASTER_USERS} (the Sieve master user).")
+    elif sieve:
+        click.echo(
+            "Note: MODOBOA_SIEVE_MASTER_USER/_PASSWORD are not set: Settings > Filters "
+            "stays off until they are and this command runs again.",
+            err=True,
+        )
     for message in dovecot.owner_warnings(owner, group):
         click.echo(f"Warning: {message}", err=True)
     if os.path.abspath(destdir) != "/etc/dovecot/conf.d":
         path = os.path.join(os.path.abspath(destdir), dovecot.CONF_INCLUDE)
         click.echo(f"Add at the end of /etc/dovecot/dovecot.conf:\n!include {path}")
+
+
+def _sieve_master_users() -> str | None:
+    """The master-users file for the configured Sieve master user, None when unset."""
+    user = current_app.config.get("SIEVE_MASTER_USER")
+    password = current_app.config.get("SIEVE_MASTER_PASSWORD")
+    if not (user and password):
+        return None
+    try:
+        return dovecot.render_master_users(str(user), str(password))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @bp.cli.command("handle-mailbox-operations")

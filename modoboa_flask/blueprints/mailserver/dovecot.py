@@ -14,12 +14,15 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from passlib.hash import sha512_crypt
+
 from ...exceptions import BadRequest
 from .connection import MailDatabase
 
 SQL_CONF = "dovecot-sql.conf.ext"
 DICT_CONF = "dovecot-dict-sql.conf.ext"
 CONF_INCLUDE = "99-modoboa.conf"
+MASTER_USERS = "dovecot-master-users"
 DEFAULT_QUOTA_RULE = "*:bytes={quota}M"
 _TRUE = {"mysql": "=1", "postgres": "", "sqlite": "=1"}
 _JOIN = (
@@ -160,6 +163,51 @@ def owner_warnings(uid: Owner, gid: Owner) -> list[str]:
     if gid.name is None:
         messages.append(f"The maildir group '{gid.given}' does not exist on this machine.")
     return messages
+
+
+def render_master_users(user: str, password: str) -> str:
+    """The passwd-file of Modoboa's ManageSieve master user (SHA512-CRYPT hash)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.@-]+", user or "") or not password:
+        raise ValueError("The Sieve master user needs a plain name and a password.")
+    # A long random secret: Dovecot's default 5000 rounds keep each web request fast.
+    return f"{user}:{{SHA512-CRYPT}}{sha512_crypt.using(rounds=5000).hash(password)}\n"
+
+
+def render_sieve_include(destdir: str, *, port: int = 4190, address: str | None = None) -> str:
+    """The Sieve part of the include: delivery filters, ManageSieve, the master passdb."""
+    d = os.path.abspath(destdir)
+    # No address: Dovecot's `listen` (all interfaces); plain-text logins from other hosts
+    # are still refused without TLS (disable_plaintext_auth).
+    listen = f"    address = {address}\n" if address else ""
+    return f"""\
+
+# Filters and out of office (Settings > Filters): Pigeonhole runs the active script at
+# LMTP delivery; scripts are stored only through ManageSieve (Debian: dovecot-sieve and
+# dovecot-managesieved, which adds the sieve protocol). Vacation replies and redirects
+# leave through sendmail (Postfix) unless submission_host is set.
+protocol lmtp {{
+  mail_plugins = $mail_plugins sieve
+}}
+plugin {{
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}}
+service managesieve-login {{
+  inet_listener sieve {{
+{listen}    port = {port}
+  }}
+}}
+# Modoboa reads and writes each account's scripts as this master user, the account's
+# address being the SASL authorisation id (MODOBOA_SIEVE_MASTER_USER/_PASSWORD; the file
+# is written by `flask generate-dovecot-conf`). Declared for ManageSieve only: these
+# credentials open no IMAP or POP3 mailbox.
+protocol sieve {{
+  passdb {{
+    driver = passwd-file
+    master = yes
+    args = {d}/{MASTER_USERS}
+  }}
+}}
+"""
 
 
 def render_conf_include(

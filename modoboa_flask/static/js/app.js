@@ -39,3 +39,34 @@ document.addEventListener("htmx:responseError", (event) => {
   notice.textContent = page.body.textContent.trim() || "Service temporarily unavailable.";
   flashes.append(notice);
 });
+
+// Filter rules: drag a row onto another to move it there (the ↑/↓ buttons do the same
+// without a mouse). The drop posts the new position like those buttons do, CSRF included.
+let draggedRule = null;
+document.addEventListener("dragstart", (event) => {
+  draggedRule = event.target.closest?.("tr[data-move-url]") || null;
+  if (draggedRule) event.dataTransfer.effectAllowed = "move";
+});
+document.addEventListener("dragover", (event) => {
+  if (draggedRule && event.target.closest?.("tr[data-move-url]")) event.preventDefault();
+});
+document.addEventListener("drop", (event) => {
+  const target = event.target.closest?.("tr[data-move-url]");
+  if (!draggedRule || !target || target === draggedRule) return;
+  event.preventDefault();
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = draggedRule.dataset.moveUrl;
+  for (const [name, value] of [
+    ["to", target.dataset.index],
+    ["csrf_token", document.querySelector("input[name=csrf_token]").value],
+  ]) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
+  document.body.appendChild(form);
+  form.submit();
+});

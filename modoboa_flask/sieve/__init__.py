@@ -1,0 +1,1 @@
+"""Sieve filters: the rule model (rules.py) and the ManageSieve connection (client.py)."""

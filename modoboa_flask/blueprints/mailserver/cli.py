@@ -9,7 +9,7 @@ import sys
 import click
 from flask import current_app
 
-from ... import params
+from ... import locks, params
 from ...exceptions import ServiceError
 from ...passwords import SCHEME_CHOICES
 from . import bp, dovecot, generator, mailboxops, postfix_conf
@@ -134,7 +134,15 @@ def handle_mailbox_operations_command(pidfile):
         click.echo("Mailbox handling is off (admin.handle_mailboxes): nothing to do.")
         return
     try:
-        with mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()):
+        # The pid file guards this node; the database lock guards the others (cron may run
+        # this on every node): a second run steps aside, so no operation runs twice.
+        with (
+            mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()),
+            locks.exclusive("mailbox-operations") as held,
+        ):
+            if not held:
+                click.echo("Another node is handling mailbox operations: nothing to do.")
+                return
             ok, failures = mailboxops.handle_operations()
     except (mailboxops.AlreadyRunning, mailboxops.PidFileRefused) as exc:
         raise click.ClickException(str(exc)) from None

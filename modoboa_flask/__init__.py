@@ -22,10 +22,11 @@ def create_app(
     app.config.update(overrides or {})
     _finish_config(app)
 
-    from . import cli, errors, extensions, health, plugins, security
+    from . import cli, errors, extensions, health, metrics, plugins, security
     from .blueprints import register_blueprints
 
     extensions.init_app(app)
+    metrics.init_app(app)  # first: its timer starts before any other hook
     security.init_app(app)
     register_blueprints(app)
     plugins.init_app(app)

@@ -41,6 +41,9 @@ class Config:
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
+    # Reverse proxies in front of the app (nginx = 1): ProxyFix then takes the client's address,
+    # scheme and host from their X-Forwarded-* headers. 0 trusts no such header.
+    PROXY_COUNT = 0
     # /healthz answers 503 while the database's schema is not the code's (`flask db upgrade`).
     HEALTHZ_CHECK_MIGRATIONS = True
     # /metrics (Prometheus): a bearer token, and/or client addresses or networks allowed

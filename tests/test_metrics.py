@@ -119,3 +119,15 @@ def test_healthz_fails_while_migrations_are_pending():
             db.session.execute(text("DROP TABLE alembic_version"))
             db.session.commit()
         assert client.get("/healthz").status_code == 503  # never migrated
+
+
+def test_behind_a_proxy_the_allow_list_sees_the_client_not_the_proxy():
+    from tests.conftest import make_app
+
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    for hops, allowed in ((0, 403), (1, 200)):
+        app = make_app(PROXY_COUNT=hops, METRICS_ALLOW=["203.0.113.0/24"])
+        with app.app_context():
+            db.create_all()
+        response = app.test_client().get("/metrics", headers=forwarded)
+        assert response.status_code == allowed  # without ProxyFix: 127.0.0.1, the proxy

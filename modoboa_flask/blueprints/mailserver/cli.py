@@ -63,6 +63,11 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
 @click.option("--destdir", default=".", show_default=True, help="Where to write the files.")
 @click.option("--dburl", help="Database Dovecot queries (default: the app's own).")
 @click.option(
+    "--dict-dburl",
+    help="Database the quota dict writes (default: --dburl). Give the primary here when "
+    "--dburl is a read replica.",
+)
+@click.option(
     "--mail-home-template",
     help="Mail home (%d domain, %n local part, %u address). Default: MAIL_HOME_TEMPLATE.",
 )
@@ -81,7 +86,7 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
     help="Postfix's queue directory: the LMTP and auth sockets go in its private/.",
 )
 def generate_dovecot_conf_command(
-    destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool
+    destdir, dburl, dict_dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool
 ):
     """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
     database = _database(dburl)
@@ -106,7 +111,7 @@ def generate_dovecot_conf_command(
         destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
     )
     os.makedirs(destdir, exist_ok=True)
-    dict_conf = dovecot.render_dict_conf(database)
+    dict_conf = dovecot.render_dict_conf(_database(dict_dburl) if dict_dburl else database)
     try:
         dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
         dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)

@@ -264,17 +264,17 @@ def _expected_postmap():
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def test_the_regenerated_maps_answer_what_modoboas_did(switched):
-    app, _source, _output = switched
+def _wrong_answers(app, dburl=None) -> dict:
+    """Lookups whose answer differs from Modoboa's (maps generated for *dburl*)."""
     require(lambda: pf.available(DRIVER), f"postfix with {DRIVER} maps")
     directory = make_peer_dir("switch-maps")
+    args = ["generate-postfix-maps", "--destdir", str(directory)]
     try:
-        result = app.test_cli_runner().invoke(
-            args=["generate-postfix-maps", "--destdir", str(directory)]
-        )
+        result = app.test_cli_runner().invoke(args=args + (["--dburl", dburl] if dburl else []))
         assert result.exit_code == 0, result.output
         wrong = {}
         rows = _expected_postmap()
+        assert len(rows) == 73
         for row in rows:
             got = pf.postmap_query(directory / row["map_file"], row["key"], DRIVER)
             # Multi-valued answers come in any row order: compare sorted, duplicates kept.
@@ -284,8 +284,61 @@ def test_the_regenerated_maps_answer_what_modoboas_did(switched):
                 wrong[(row["map_file"], row["key"])] = (got, expected)
     finally:
         remove_peer_dir(directory)
-    assert len(rows) == 73
-    assert wrong == {}
+    return wrong
+
+
+def test_the_regenerated_maps_answer_what_modoboas_did(switched):
+    app, _source, _output = switched
+    assert _wrong_answers(app) == {}
+
+
+def _backup_and_restore(url: str, into: str, work: Path) -> None:
+    """The backup and restore commands of README "Deploying", run for real."""
+    if BACKEND == "sqlite":
+        require("sqlite3", "sqlite3 shell")
+        target = make_url(into).database
+        subprocess.run(["sqlite3", make_url(url).database, f".backup {work}/backup.db"], check=True)
+        shutil.copy(work / "backup.db", target)
+        return
+    parsed, restored = make_url(url), make_url(into)
+    if BACKEND == "postgresql":
+        require(["pg_dump", "pg_restore"], "PostgreSQL client tools")
+        libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        new = restored.set(drivername="postgresql").render_as_string(hide_password=False)
+        subprocess.run(["pg_dump", "-Fc", "-f", str(work / "backup.dump"), libpq], check=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", "-d", new, str(work / "backup.dump")], check=True
+        )
+        return
+    require(["mariadb-dump", "mariadb"], "MariaDB client tools")
+    server = ["-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306)]
+    server += ["-u", parsed.username or "root"] + (
+        [f"--password={parsed.password}"] if parsed.password else []
+    )
+    with open(work / "backup.sql", "wb") as out:
+        subprocess.run(
+            ["mariadb-dump", *server, "--single-transaction", parsed.database],
+            stdout=out,
+            check=True,
+        )
+    with open(work / "backup.sql", "rb") as dump:
+        subprocess.run(["mariadb", *server, restored.database], stdin=dump, check=True)
+
+
+def test_a_backup_restored_into_a_new_database_answers_the_same(switched):
+    app, _source, _output = switched
+    work = make_peer_dir("switch-backup")
+    try:
+        with mail_database_url() as restored:
+            _backup_and_restore(app.config["SQLALCHEMY_DATABASE_URI"], restored, work)
+            assert _counts(restored, ["core_user", "admin_alias", "alembic_version"]) == {
+                "core_user": 14,
+                "admin_alias": 29,
+                "alembic_version": 1,
+            }
+            assert _wrong_answers(app, restored) == {}
+    finally:
+        remove_peer_dir(work)
 
 
 def test_refuses_a_target_that_is_not_empty_and_a_source_that_is_not_modoboa(tmp_path):

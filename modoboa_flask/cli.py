@@ -52,7 +52,7 @@ def migrate_from_modoboa_command(source_url, dry_run):
 
     g.channel = "cli"
     try:
-        report = migrate_from_modoboa(source_url)
+        report = migrate_from_modoboa(source_url, dry_run=dry_run)
     except SwitchoverError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -331,8 +331,9 @@ def _count_target(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def migrate_from_modoboa(source_url: str) -> Report:
-    """Copy Modoboa's database at *source_url* into this app's empty one (the caller commits)."""
+def migrate_from_modoboa(source_url: str, dry_run: bool = False) -> Report:
+    """Copy Modoboa's database at *source_url* into this app's empty one (the caller commits,
+    or rolls back for a *dry_run*)."""
     _check_target()
     src = _Source(source_url)
     report = Report()
@@ -346,7 +347,8 @@ def migrate_from_modoboa(source_url: str) -> Report:
         _copy_domains(src, ctypes, dates)
         _copy_rest(src, dates, report)
         db.session.flush()
-        _reset_sequences()
+        if not dry_run:
+            _reset_sequences()  # setval() outlives a rollback: not for a dry run
         for table, model in ROW_FOR_ROW.items():
             report.counts.append(
                 (table, src.count(table), model.__tablename__, _count_target(model))

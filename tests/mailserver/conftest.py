@@ -36,7 +36,7 @@ def mail_database_url():
         remove_peer_dir(directory)
 
 
-def fixture_app(url: str, root):
+def build_fixture_app(url: str, root):
     """An app on the empty database *url*: migrated, then given fixtureset.build()'s data."""
     app = make_app(
         DATABASE_URL=url,
@@ -65,7 +65,7 @@ def fixture_app():
     """A new app and database holding fixtureset.build()'s data (MAIL_ROOT: its maildirs)."""
     with mail_database_url() as url:
         root = make_peer_dir("mailroot")
-        app = fixture_app(url, root)
+        app = build_fixture_app(url, root)
         try:
             yield app
         finally:

@@ -24,7 +24,7 @@ from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, Domain, DomainAlias, User
 from tests.conftest import DATABASE_URL, log_client_in
 from tests.mailserver import fixtureset
-from tests.mailserver.conftest import fixture_app
+from tests.mailserver.conftest import build_fixture_app
 from tests.peers import dovecot as dc
 from tests.peers import is_root, require
 from tests.peers import postfix as pf
@@ -97,7 +97,7 @@ def world():
     started, app = [], None
     try:
         server.psql("CREATE DATABASE modoboa")
-        app = fixture_app(server.url("modoboa"), mail_root)
+        app = build_fixture_app(server.url("modoboa"), mail_root)
         with app.app_context():
             admin = first_superuser()
             _token, key = create_token(admin, admin, name="outage")

@@ -122,7 +122,16 @@ class _Source:
             raise SwitchoverError(
                 "Not a Modoboa 1.6 database: missing table(s) " + ", ".join(missing)
             )
-        self.conn = self.engine.connect()
+        if "transport_transport" in self.meta.tables:
+            # Modoboa 2 moved relay settings into transports: copying it as 1.6 would lose them.
+            raise SwitchoverError("A Modoboa 2 database: only Modoboa 1.6 databases are supported.")
+        # One snapshot for every table, and a server that refuses writes on this connection.
+        options = {"isolation_level": "REPEATABLE READ"}
+        if self.engine.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        elif self.engine.dialect.name == "sqlite":
+            options = {}
+        self.conn = self.engine.connect().execution_options(**options)
 
     def has(self, table: str) -> bool:
         """True when Modoboa's database has *table*."""
@@ -282,11 +291,27 @@ def _params_rows(src: _Source, report: Report) -> tuple[list, list]:
     return out, user_out
 
 
+def _unique_recipients(rows: list[dict], report: Report) -> list[dict]:
+    # Modoboa's unique keys skip NULLs, so an external address may be listed twice for one
+    # alias; Postfix delivers it once either way, and our key is (alias, address).
+    seen, kept = set(), []
+    for row in rows:
+        if (row["alias_id"], row["address"]) not in seen:
+            seen.add((row["alias_id"], row["address"]))
+            kept.append(row)
+    if len(kept) < len(rows):
+        report.notes.append(
+            f"modoboa_admin_aliasrecipient: {len(rows) - len(kept)} duplicate recipient(s) "
+            "of the same alias copied once"
+        )
+    return kept
+
+
 def _copy_rest(src: _Source, dates: dict, report: Report) -> None:
     for table in ("admin_domainalias", "admin_mailbox", "admin_alias"):
         _insert(ROW_FOR_ROW[table], _with_dates(src.rows(table), dates))
+    _insert(m.AliasRecipient, _unique_recipients(src.rows("modoboa_admin_aliasrecipient"), report))
     for table in (
-        "modoboa_admin_aliasrecipient",
         "admin_quota",
         "admin_senderaddress",
         "admin_mailboxoperation",
@@ -338,29 +363,35 @@ def migrate_from_modoboa(source_url: str, dry_run: bool = False) -> Report:
     src = _Source(source_url)
     report = Report()
     try:
-        ctypes = _content_types(src)
-        dates = {
-            r["id"]: (r["creation"], r["last_modification"]) for r in src.rows("admin_objectdates")
-        }
-        _insert(m.Service, src.rows("postfix_relay_domains_service"))
-        _copy_accounts(src, ctypes)
-        _copy_domains(src, ctypes, dates)
-        _copy_rest(src, dates, report)
-        db.session.flush()
-        if not dry_run:
-            _reset_sequences()  # setval() outlives a rollback: not for a dry run
-        for table, model in ROW_FOR_ROW.items():
-            report.counts.append(
-                (table, src.count(table), model.__tablename__, _count_target(model))
-            )
-        grants = _count_target(m.DomainAdmin)
-        report.notes.append(
-            f"core_objectaccess: {src.count('core_objectaccess')} rows -> owners and "
-            f"{grants} domain administrator grant(s)"
-        )
-        for table, why in LEFT_BEHIND.items():
-            if src.count(table):
-                report.notes.append(f"{table}: {src.count(table)} row(s) left behind ({why})")
+        _copy(src, report, dry_run)
+    except sa_exc.SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise SwitchoverError(f"Switch-over stopped, nothing was written: {reason}") from error
     finally:
         src.close()
     return report
+
+
+def _copy(src: _Source, report: Report, dry_run: bool) -> None:
+    """Copy every table, then count both sides into *report*."""
+    ctypes = _content_types(src)
+    dates = {
+        r["id"]: (r["creation"], r["last_modification"]) for r in src.rows("admin_objectdates")
+    }
+    _insert(m.Service, src.rows("postfix_relay_domains_service"))
+    _copy_accounts(src, ctypes)
+    _copy_domains(src, ctypes, dates)
+    _copy_rest(src, dates, report)
+    db.session.flush()
+    if not dry_run:
+        _reset_sequences()  # setval() outlives a rollback: not for a dry run
+    for table, model in ROW_FOR_ROW.items():
+        report.counts.append((table, src.count(table), model.__tablename__, _count_target(model)))
+    grants = _count_target(m.DomainAdmin)
+    report.notes.append(
+        f"core_objectaccess: {src.count('core_objectaccess')} rows -> owners and "
+        f"{grants} domain administrator grant(s)"
+    )
+    for table, why in LEFT_BEHIND.items():
+        if src.count(table):
+            report.notes.append(f"{table}: {src.count(table)} row(s) left behind ({why})")

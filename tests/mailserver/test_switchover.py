@@ -12,7 +12,9 @@ import csv
 import gzip
 import hashlib
 import shutil
+import sqlite3
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,45 @@ def test_every_mail_row_is_copied(switched):
     assert {table: after[ours] for table, (_rows, ours) in COPIED.items()} == before
     assert "core_user                                14 -> core_user" in output
     assert "django_session: 5 row(s) left behind" in output
+
+
+def _rows(url: str, table: str, columns=None) -> set[tuple]:
+    """Rows of *table* as comparable tuples (booleans as 0/1, times to the second, UTC)."""
+    engine = create_engine(read_only_url(url))
+    try:
+        with engine.connect() as conn:
+            t = Table(table, MetaData(), autoload_with=conn, resolve_fks=False)
+            names = sorted(columns or t.columns.keys())
+            out = set()
+            for row in conn.execute(select(*(t.c[n] for n in names))):
+                out.add(tuple(_plain(v) for v in row))
+            return out
+    finally:
+        engine.dispose()
+
+
+def _plain(value):
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(" ")[:19]
+    return value
+
+
+def test_rows_are_copied_column_for_column(switched):
+    app, source, _output = switched
+    target = app.config["SQLALCHEMY_DATABASE_URI"]
+    same_name = [t for t, (_rows_, ours) in COPIED.items() if t == ours]
+    for table in same_name:
+        engine = create_engine(read_only_url(source))
+        with engine.connect() as conn:
+            theirs = set(Table(table, MetaData(), autoload_with=conn, resolve_fks=False).c.keys())
+        engine.dispose()
+        # Columns both schemas have; Modoboa's dates_id/content_type_id are translated.
+        shared = theirs - {"dates_id", "content_type_id"}
+        assert _rows(source, table, shared) == _rows(target, table, shared), table
 
 
 def test_the_source_is_only_read(switched):
@@ -378,3 +419,56 @@ def test_dry_run_writes_nothing(tmp_path):
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(User)) == 0
     assert source.read_bytes() == (tmp_path / "copy").read_bytes()
+
+
+def _sqlite_source(tmp_path, *statements) -> str:
+    """A copy of Modoboa 1.6.3's SQLite database changed by *statements*; its URL."""
+    path = tmp_path / "modoboa.sqlite3"
+    path.write_bytes(gzip.decompress((FIXTURES / "modoboa-1.6.3.sqlite3.gz").read_bytes()))
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    return f"sqlite:///{path}"
+
+
+def _invoke(app, source):
+    return app.test_cli_runner().invoke(args=["migrate-from-modoboa", source])
+
+
+def test_an_external_recipient_listed_twice_is_copied_once(tmp_path):
+    source = _sqlite_source(
+        tmp_path,
+        "INSERT INTO modoboa_admin_aliasrecipient (alias_id, address) "
+        "VALUES (9, 'partner@external.example')",
+    )
+    with migrated_app() as app:
+        result = _invoke(app, source)
+        assert result.exit_code == 0, result.output
+        assert "1 duplicate recipient(s) of the same alias copied once" in result.output
+        with app.app_context():
+            sales = db.session.scalar(select(Alias).where(Alias.address == "sales@alpha.test"))
+            assert [r.address for r in sales.recipients] == [
+                "alice@alpha.test",
+                "partner@external.example",
+            ]
+
+
+def test_a_broken_source_stops_the_copy_with_nothing_written(tmp_path):
+    # A mailbox whose domain is gone (Modoboa's SQLite foreign keys point at `__old` tables).
+    source = _sqlite_source(tmp_path, "DELETE FROM admin_domain WHERE name = 'gamma.test'")
+    with migrated_app() as app:
+        result = _invoke(app, source)
+        assert result.exit_code == 1
+        assert "Switch-over stopped, nothing was written" in result.output
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(User)) == 0
+            assert db.session.scalar(select(func.count()).select_from(Domain)) == 0
+
+
+def test_a_modoboa_2_database_is_refused(tmp_path):
+    source = _sqlite_source(tmp_path, "CREATE TABLE transport_transport (id integer)")
+    with migrated_app() as app:
+        result = _invoke(app, source)
+        assert result.exit_code == 1
+        assert "only Modoboa 1.6 databases are supported" in result.output

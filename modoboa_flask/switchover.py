@@ -43,14 +43,6 @@ ROW_FOR_ROW = {
     "lib_parameter": m.Parameter,
     "lib_userparameter": m.UserParameter,
 }
-# Read to translate, never copied as such.
-TRANSLATED = (
-    "admin_objectdates",
-    "auth_group",
-    "core_user_groups",
-    "core_objectaccess",
-    "django_content_type",
-)
 REQUIRED = ("core_user", "admin_domain", "admin_mailbox", "admin_alias", "admin_objectdates")
 # Left in Modoboa's database, with the reason printed in the report.
 LEFT_BEHIND = {

@@ -454,21 +454,27 @@ def test_an_external_recipient_listed_twice_is_copied_once(tmp_path):
             ]
 
 
-def test_a_broken_source_stops_the_copy_with_nothing_written(tmp_path):
-    # A mailbox whose domain is gone (Modoboa's SQLite foreign keys point at `__old` tables).
-    source = _sqlite_source(tmp_path, "DELETE FROM admin_domain WHERE name = 'gamma.test'")
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # A mailbox whose domain is gone (Modoboa's SQLite foreign keys point at `__old` tables).
+        (
+            "DELETE FROM admin_domain WHERE name = 'gamma.test'",
+            "Switch-over stopped, nothing was written",
+        ),
+        (
+            "CREATE TABLE transport_transport (id integer)",
+            "only Modoboa 1.6 databases are supported",
+        ),
+    ],
+    ids=["broken", "modoboa-2"],
+)
+def test_a_bad_source_is_refused_with_nothing_written(tmp_path, statement, message):
+    source = _sqlite_source(tmp_path, statement)
     with migrated_app() as app:
         result = _invoke(app, source)
         assert result.exit_code == 1
-        assert "Switch-over stopped, nothing was written" in result.output
+        assert message in result.output
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(User)) == 0
             assert db.session.scalar(select(func.count()).select_from(Domain)) == 0
-
-
-def test_a_modoboa_2_database_is_refused(tmp_path):
-    source = _sqlite_source(tmp_path, "CREATE TABLE transport_transport (id integer)")
-    with migrated_app() as app:
-        result = _invoke(app, source)
-        assert result.exit_code == 1
-        assert "only Modoboa 1.6 databases are supported" in result.output

@@ -14,7 +14,7 @@ class Config:
     SESSION_COOKIE_SECURE = False  # set MODOBOA_SESSION_COOKIE_SECURE=true behind HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    # The remember cookie lives as long as its session may: `core.session_max_age` hours.
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # CSV imports up to 64 MB
     API_MAX_CONTENT_LENGTH = 1024 * 1024  # JSON bodies of /api/v1/
@@ -28,9 +28,15 @@ class Config:
         "modoboa_flask.plugins.limits",
         "modoboa_flask.plugins.relaydomains",
     ]
-    # Failed logins allowed per account and per IP inside LOGIN_THROTTLE_WINDOW seconds.
+    # Failed logins allowed per (account, client address) inside LOGIN_THROTTLE_WINDOW seconds;
+    # an address gets four times as many (see modoboa_flask/throttle.py).
     LOGIN_THROTTLE_ATTEMPTS = 5
     LOGIN_THROTTLE_WINDOW = 300
+    # Reverse proxies in front of the app: their X-Forwarded-For/-Proto entries are trusted.
+    # 0 = the client address is the TCP peer and X-Forwarded-* headers are ignored.
+    TRUSTED_PROXIES = 0
+    # Strict-Transport-Security max-age, sent when SESSION_COOKIE_SECURE is on (0 = never).
+    HSTS_MAX_AGE = 365 * 24 * 3600
     # Where generated Postfix maps live, to report on the information page ("" = not configured).
     POSTFIX_MAPS_DIR = ""
     # Restrict selectable password schemes to what `doveadm pw -l` lists when doveadm exists.
@@ -39,11 +45,21 @@ class Config:
     DOVECOT_CONFIG = ""
     # Mail home of a mailbox (%d domain, %n local part, %u address); match Dovecot's.
     MAIL_HOME_TEMPLATE = "/srv/vmail/%d/%n"
+    # DNS servers the DNS health checks ask: comma list of host[:port] ("" = system resolver).
+    DNS_RESOLVERS = ""
+    # DNSBL zones every MX address is looked up in: comma list ("" = Modoboa's list).
+    DNSBL_PROVIDERS = ""
+    # DNS queries in flight at once during a check (per domain).
+    DNS_CONCURRENCY = 20
+    # The relay every mail the application sends goes through (alerts, notifications).
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 25
+    SMTP_STARTTLS = False
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_TIMEOUT = 30
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
-    # Reverse proxies in front of the app (nginx = 1): ProxyFix then takes the client's address,
-    # scheme and host from their X-Forwarded-* headers. 0 trusts no such header.
-    PROXY_COUNT = 0
     # /healthz answers 503 while the database's schema is not the code's (`flask db upgrade`).
     HEALTHZ_CHECK_MIGRATIONS = True
     # /metrics (Prometheus): a bearer token, and/or client addresses or networks allowed

@@ -33,12 +33,6 @@ def create_app(
     errors.init_app(app)
     health.init_app(app)
     cli.init_app(app)
-    if app.config.get("PROXY_COUNT"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = int(app.config["PROXY_COUNT"])
-        # Throttling, audit rows and the /metrics allow-list need the client's own address.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

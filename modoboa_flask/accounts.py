@@ -22,22 +22,6 @@ def set_password(user: User, raw: str, *, is_creation: bool = False, keep_sessio
     signals.send(signals.password_updated, account=user, raw_password=raw, is_creation=is_creation)
 
 
-def change_own_password(user: User, old: str, new: str, keep_session=None) -> None:
-    """Self-service password change: old password checked, policy applied, plugins may veto."""
-    from .exceptions import BadRequest, PermissionDenied
-    from .passwords import password_problems, verify_password
-
-    if any(signals.collect(signals.password_change, user=user)):
-        raise PermissionDenied("Changing the password of this account is disabled.")
-    if not verify_password(old or "", user.password):
-        raise BadRequest("Old password mismatch", field="oldpassword")
-    problems = password_problems(new)
-    if problems:
-        raise BadRequest(" ".join(problems), field="newpassword")
-    set_password(user, new, keep_session=keep_session)
-    audit.record(f"Password of '{user.username}' changed", action="password", obj=user)
-
-
 def rehash_if_needed(user: User, raw: str) -> bool:
     """After a successful login, re-hash a password stored with an older scheme."""
     if not needs_rehash(user.password, params.get("core.password_scheme")):

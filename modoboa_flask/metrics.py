@@ -4,7 +4,7 @@ Request counts and latencies are counted **per process** (in memory, reset on re
 scrape sees the gunicorn worker that answers it, so run one worker per scrape target (threads
 for concurrency; README "Deploying"). Everything else is read from the database at scrape
 time, so every node reports the same: objects by type, mailbox operations, the last runs of
-the periodic jobs (their audit rows).
+the periodic jobs (cleanup's audit row, check-mx's result stamps).
 """
 
 from __future__ import annotations
@@ -20,12 +20,19 @@ from flask import abort, current_app, g, request
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Alias, Domain, DomainAlias, Log, Mailbox, MailboxOperation, User
+from .models import (
+    Alias,
+    Domain,
+    DomainAlias,
+    DomainCheck,
+    Log,
+    Mailbox,
+    MailboxOperation,
+    User,
+)
 from .permissions import public
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-# Periodic jobs and the audit action their runs write.
-JOBS = {"cleanup": "cleanup", "check-mx": "check_mx"}
 
 
 class _Requests:
@@ -143,17 +150,17 @@ def database_lines() -> list[str]:
             ({"state": "failed"}, _count(pending.where(MailboxOperation.last_error != ""))),
         ],
     )
-    last = dict(
-        db.session.execute(
-            select(Log.action, func.max(Log.date_created))
-            .where(Log.action.in_(JOBS.values()))
-            .group_by(Log.action)
-        ).all()
-    )
+    # A cleanup run writes an audit row; check-mx (and "Check now") stamps each result.
+    last = {
+        "cleanup": db.session.scalar(
+            select(func.max(Log.date_created)).where(Log.action == "cleanup")
+        ),
+        "check-mx": db.session.scalar(select(func.max(DomainCheck.checked_at))),
+    }
     lines += _gauge(
         "modoboa_job_last_run_timestamp_seconds",
         "Unix time of the last completed run of a periodic job (0 = never).",
-        [({"job": job}, _epoch(last.get(action))) for job, action in JOBS.items()],
+        [({"job": job}, _epoch(when)) for job, when in last.items()],
     )
     return lines
 

@@ -137,6 +137,12 @@ def core_params() -> list[Param]:
         _core("top_notifications_check_interval", "int", 30, "Top notifications check "
               "interval", "Interval between two top notification checks (in seconds)",
               min_value=1),
+        _core("session_idle_timeout", "int", 60, "Session idle timeout",
+              "Minutes without any request after which a login session ends (remembered "
+              "logins included)", min_value=1, max_value=7 * 24 * 60),
+        _core("session_max_age", "int", 7 * 24, "Session maximum age",
+              "Hours after which a login session ends however active it is (the \"Remember "
+              "me\" cookie expires then too)", min_value=1, max_value=90 * 24),
         _core("log_maximum_age", "int", 365, "Maximum log record age",
               "The maximum age in days of a log record", min_value=1),
         _core("items_per_page", "int", 30, "Items per page",
@@ -162,6 +168,10 @@ def admin_params() -> list[Param]:
                "respect it.", visible_if=("enable_mx_checks", True), validator=_networks_ok),
         _admin("enable_dnsbl_checks", "bool", True, "Enable DNSBL checks",
                "Check every domain against major DNSBL providers"),
+        _admin("require_domain_verification", "bool", False, "Require domain verification",
+               "Domains created or renamed by resellers and domain administrators stay "
+               "disabled until a DNS TXT record proves they own them (super administrators "
+               "are exempt)"),
         _admin("handle_mailboxes", "bool", False, "Handle mailboxes on filesystem",
                "Rename or remove mailboxes on the filesystem when they get renamed or "
                "removed within Modoboa"),

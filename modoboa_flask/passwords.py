@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import re
+import secrets
 import shutil
 import subprocess
 
@@ -79,6 +80,16 @@ def hash_password(password: str, scheme: str = DEFAULT_SCHEME, rounds: int = DEF
     """Hash *password* with the parameter-level *scheme* (e.g. `sha512crypt`), Dovecot-style."""
     dovecot = SCHEME_CHOICES.get(scheme, scheme.upper())
     return "{%s}%s" % (dovecot, _hash(dovecot, password, rounds))
+
+
+@functools.lru_cache(maxsize=4)
+def dummy_hash(scheme: str = DEFAULT_SCHEME, rounds: int = DEFAULT_ROUNDS) -> str:
+    """A hash of a random password, computed once per (scheme, rounds).
+
+    Verifying against it costs what verifying a real password costs, so a login for an
+    unknown username takes as long as one with a wrong password.
+    """
+    return hash_password(secrets.token_urlsafe(16), scheme, rounds)
 
 
 def _equal(a: str, b: str) -> bool:

@@ -1,4 +1,9 @@
-"""Server-side login sessions: the cookie holds a random key; its hash is a database row."""
+"""Server-side login sessions: the cookie holds a random key; its hash is a database row.
+
+A row ends (and is deleted) when it was not used for `core.session_idle_timeout` minutes or
+is older than `core.session_max_age` hours, whichever comes first: the cookie that carries the
+key (session or "remember me") cannot revive it.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,26 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import delete, select
 
+from . import params
 from .extensions import db
 from .models import User, UserSession, utcnow
 
-# Writing last_seen on every request would turn every page view into a write.
+# Writing last_seen on every request would turn every page view into a write; the idle
+# timeout is then honoured to within this much.
 _TOUCH_EVERY = timedelta(minutes=5)
+
+
+def session_idle_timeout() -> timedelta:
+    """How long an unused session stays open (parameter `core.session_idle_timeout`)."""
+    return timedelta(minutes=params.get("core.session_idle_timeout"))
+
+
+def session_max_age() -> timedelta:
+    """How long a session may last however busy (parameter `core.session_max_age`)."""
+    return timedelta(hours=params.get("core.session_max_age"))
 
 
 def _digest(key: str) -> str:
@@ -22,6 +39,9 @@ def _digest(key: str) -> str:
 
 def open_session(user: User) -> str:
     """Create a session row for *user* and return the key to put in the cookie."""
+    # Rows of browsers that never came back are swept at each login too (not only by
+    # `flask cleanup`), so a missing cron line cannot let the table grow without bound.
+    db.session.execute(delete(UserSession).where(expired_sessions(utcnow())))
     key = secrets.token_urlsafe(32)
     row = UserSession(key_hash=_digest(key), user_id=user.id)
     if has_request_context():
@@ -48,11 +68,29 @@ def load_session_user(key: str) -> User | None:
     if not user.is_active:
         return None
     now = utcnow()
-    if now - row.last_seen > _TOUCH_EVERY:
+    idle = session_idle_timeout()
+    if now - row.last_seen >= idle or now - row.created >= session_max_age():
+        db.session.delete(row)
+        db.session.commit()
+        if has_request_context():
+            session["_remember"] = "clear"  # Flask-Login drops the remember cookie too
+            g.session_expired = True  # the login page says why
+        return None
+    if now - row.last_seen > min(_TOUCH_EVERY, idle / 12):
         row.last_seen = now
         db.session.commit()
     user.session_key = key
     return user
+
+
+def renew_csrf_secret() -> None:
+    """Forget the CSRF secret of this browser session (login, logout): a new one follows.
+
+    A token read before the login (or by the previous user of the browser) stops working.
+    """
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)  # Flask-WTF caches the signed token for the request
 
 
 def end_session(key: str | None) -> None:
@@ -72,10 +110,9 @@ def end_sessions(user_id: int, keep_key: str | None = None) -> None:
 def expired_sessions(now):
     """A WHERE clause for the rows no login can use any more (what `flask cleanup` deletes).
 
-    A row unused for as long as the "remember me" cookie lives counts as abandoned: its
-    browser, if it ever comes back, logs in again.
+    The same rule `load_session_user` applies: idle for `core.session_idle_timeout` or older
+    than `core.session_max_age`, "remember me" or not.
     """
-    lifetime = current_app.config["REMEMBER_COOKIE_DURATION"]
-    if not isinstance(lifetime, timedelta):
-        lifetime = timedelta(seconds=lifetime)
-    return UserSession.last_seen < now - lifetime
+    return (UserSession.last_seen <= now - session_idle_timeout()) | (
+        UserSession.created <= now - session_max_age()
+    )

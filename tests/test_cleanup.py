@@ -29,10 +29,11 @@ def _seed(app, upload_dir):
         db.session.add_all([
             Log(message="old", date_created=now - timedelta(days=400)),
             Log(message="recent", date_created=now - timedelta(days=300)),
+            # Idle longer than core.session_idle_timeout (60 minutes) / in use.
             UserSession(key_hash="old".ljust(64, "0"), user_id=user,
-                        last_seen=now - timedelta(days=15)),
+                        last_seen=now - timedelta(minutes=61)),
             UserSession(key_hash="recent".ljust(64, "0"), user_id=user,
-                        last_seen=now - timedelta(days=13)),
+                        last_seen=now - timedelta(minutes=59)),
             LoginFailure(username="old", ip_address="127.0.0.1",
                          created=now - timedelta(seconds=400)),
             LoginFailure(username="recent", ip_address="127.0.0.1",

@@ -1,6 +1,7 @@
 """`/metrics` (Prometheus text, token or allow-list) and `/healthz`'s migrations check."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -8,7 +9,7 @@ from sqlalchemy import text
 
 from modoboa_flask import metrics
 from modoboa_flask.extensions import db, migrate
-from modoboa_flask.models import MailboxOperation
+from modoboa_flask.models import DomainCheck, MailboxOperation
 from tests import factories
 from tests.migrated import migrated_app
 
@@ -100,6 +101,12 @@ def test_objects_operations_and_job_runs_come_from_the_database(app, scrape):
     assert _value(scrape(), 'modoboa_job_last_run_timestamp_seconds{job="cleanup"}') == 0
     assert runner.invoke(args=["cleanup"]).exit_code == 0
     assert _value(scrape(), 'modoboa_job_last_run_timestamp_seconds{job="cleanup"}') > 1.7e9
+    assert _value(body, 'modoboa_job_last_run_timestamp_seconds{job="check-mx"}') == 0
+    with app.app_context():
+        db.session.add(DomainCheck(domain_id=domain, check="mx", checked_at=datetime(2026, 1, 2)))
+        db.session.commit()
+    stamp = datetime(2026, 1, 2, tzinfo=UTC).timestamp()
+    assert _value(scrape(), 'modoboa_job_last_run_timestamp_seconds{job="check-mx"}') == stamp
 
 
 def test_healthz_fails_while_migrations_are_pending():
@@ -126,7 +133,7 @@ def test_behind_a_proxy_the_allow_list_sees_the_client_not_the_proxy():
 
     forwarded = {"X-Forwarded-For": "203.0.113.7"}
     for hops, allowed in ((0, 403), (1, 200)):
-        app = make_app(PROXY_COUNT=hops, METRICS_ALLOW=["203.0.113.0/24"])
+        app = make_app(TRUSTED_PROXIES=hops, METRICS_ALLOW=["203.0.113.0/24"])
         with app.app_context():
             db.create_all()
         response = app.test_client().get("/metrics", headers=forwarded)

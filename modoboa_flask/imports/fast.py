@@ -212,9 +212,11 @@ class AccountBatch(BaseBatch):
             username = handlers.simple_user_address(row)  # raises the same message again
         if username.lower() in seen:
             raise handlers.duplicate("account", username)
-        handlers.existing(ctx, "account", username, taken.get(username.lower()), User)
         local, _, domain_name = username.rpartition("@")
         domain = domains.get(domain_name)
+        if domain is not None and domain.id not in self.mine:
+            raise Doubtful  # another tenant's domain: the row-by-row path refuses it
+        handlers.existing(ctx, "account", username, taken.get(username.lower()), User)
         if domain is None:
             raise handlers.unknown_mail_domain("account", row.username, domain_name)
         stored, _raw = rows.password_for(row, ctx.crypt_password)

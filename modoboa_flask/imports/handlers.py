@@ -214,6 +214,8 @@ def import_account(ctx, fields: list[str]) -> str:
         username = row.username
         if not username or any(c.isspace() for c in username):
             raise BadRequest(f"Invalid username '{username}'")
+    # Another tenant's address is refused before "already exists" could say it is taken.
+    identity_services().check_username_domain(ctx.actor, username)
     existing(ctx, "account", username, username_id(username), User)
     address = normalize_address(row.address) if row.address else None
     if address and domain_id(address.rpartition("@")[2]) is None:

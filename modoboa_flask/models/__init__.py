@@ -16,6 +16,7 @@ from .core import (
     UserParameter,
     UserSession,
 )
+from .dns import DNSBLResult, DomainCheck, DomainVerification, MXRecord
 from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
 from .limits import DomainObjectLimit, UserObjectLimit
@@ -26,13 +27,17 @@ __all__ = [
     "AliasRecipient",
     "ApiToken",
     "Base",
+    "DNSBLResult",
     "DOMAINADMINS",
     "Domain",
     "DomainAdmin",
     "DomainAlias",
+    "DomainCheck",
+    "DomainVerification",
     "DomainObjectLimit",
     "Log",
     "LoginFailure",
+    "MXRecord",
     "Mailbox",
     "MailboxOperation",
     "Parameter",

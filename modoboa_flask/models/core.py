@@ -127,11 +127,13 @@ class UserSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, kept for throttling per account and per IP."""
+    """One failed authentication, kept for throttling (see `modoboa_flask.throttle`)."""
 
     __tablename__ = "core_loginfailure"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "web" (login form) or "api" (token): one channel's failures never block the other.
+    channel: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     username: Mapped[str] = mapped_column(String(254), index=True)
     ip_address: Mapped[str] = mapped_column(String(45), index=True)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -138,12 +138,33 @@ def test_delete(app, world):
     assert world["clients"]["da"].get(f"accounts/{world['user_b']}/").status_code == 404
 
 
-def test_exists(world):
-    user = world["clients"]["user"]  # any role, regardless of visibility
-    assert user.get("accounts/exists/?email=user@b.test").json == {"exists": True}
-    assert user.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
-    response = user.get("accounts/exists/?email=")
+def test_exists_answers_admins_within_their_domains(world):
+    su, reseller, da = (world["clients"][k] for k in ("super", "reseller", "da"))
+    assert su.get("accounts/exists/?email=user@b.test").json == {"exists": True}
+    assert su.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
+    for client in (reseller, da):  # both administer a.test only
+        assert client.get("accounts/exists/?email=user@a.test").json == {"exists": True}
+        assert client.get("accounts/exists/?email=USER@a.test").json == {"exists": True}
+        # Another tenant's address: the same answer whether it is taken or not...
+        assert client.get("accounts/exists/?email=user@b.test").json == {"exists": False}
+        assert client.get("accounts/exists/?email=nobody@b.test").json == {"exists": False}
+        # ...and creating it is refused either way (no oracle through the creation).
+        answers = [
+            client.post(
+                "accounts/",
+                json={"username": address, "password": "Toto1234", "role": "SimpleUsers"},
+            )  # fmt: skip
+            for address in ("user@b.test", "nobody@b.test")
+        ]
+        assert answers[0].status_code == answers[1].status_code == 400
+        assert answers[0].json == answers[1].json
+    response = su.get("accounts/exists/?email=")
     assert response.status_code == 400 and response.json == {"detail": "email not provided"}
+
+
+def test_exists_is_for_administrators_only(world):
+    response = world["clients"]["user"].get("accounts/exists/?email=user@a.test")
+    assert response.status_code == 403
 
 
 def test_password_change(app, world):
@@ -158,6 +179,21 @@ def test_password_change(app, world):
         assert verify_password("Better123", db.session.get(User, world["user_a"]).password)
     assert world["clients"]["user"].put(url, json={}).status_code == 403
     assert su.put("accounts/99999/password/", json={}).status_code == 404
+
+
+def test_password_checks_are_throttled(app, world):
+    su = world["clients"]["super"]
+    url = f"accounts/{world['user_a']}/password/"
+    wrong = {"password": "wrong", "new_password": "Better123"}
+    for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
+        assert su.put(url, json=wrong).status_code == 400
+    # Even the right password is not checked any more: guessing stops here.
+    refused = su.put(url, json={"password": "Toto1234", "new_password": "Better123"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    # Other accounts and other requests of the same token are not affected.
+    other = su.put(f"accounts/{world['user_b']}/password/", json=wrong)
+    assert other.status_code == 400
+    assert su.get("accounts/").status_code == 200
 
 
 def test_lists_and_details_never_show_hashes(world):

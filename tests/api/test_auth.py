@@ -145,15 +145,38 @@ def test_failed_authentications_are_throttled_per_ip(app, api_as):
     limit = app.config["LOGIN_THROTTLE_ATTEMPTS"] * 4
     for _ in range(limit):
         assert _get(app, "Token wrongwrongwrong").status_code == 401
-    response = good.get("domains/")
+    response = _get(app, "Token wrongwrongwrong")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
     assert "throttled" in response.json["detail"]
+    # A valid token is always served: a stranger's bad tokens cannot lock a client out.
+    assert good.get("domains/").status_code == 200
     # Another address is not affected; the counter lives in the database (all workers).
-    other = good.get("domains/", environ_base={"REMOTE_ADDR": "192.0.2.7"})
-    assert other.status_code == 200
+    other = _get(app, "Token wrongwrongwrong", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 401
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == limit
+        # Throttled attempts are not counted: the address gets its budget back in time.
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == limit + 1
+
+
+def test_web_login_failures_do_not_block_the_api(app, api_as):
+    good = api_as("SuperAdmins")
+    web = app.test_client()
+    for i in range(app.config["LOGIN_THROTTLE_ATTEMPTS"] * 4):
+        web.post("/auth/login", data={"username": f"nobody{i}", "password": "x"})
+    assert web.post("/auth/login", data={"username": "x", "password": "x"}).status_code == 429
+    assert good.get("domains/").status_code == 200
+    # And bad tokens are counted apart: the address may still try tokens.
+    assert _get(app, "Token wrongwrongwrong").status_code == 401
+
+
+def test_api_failures_do_not_block_web_logins(app):
+    for _ in range(app.config["LOGIN_THROTTLE_ATTEMPTS"] * 5):
+        _get(app, "Token wrongwrongwrong")
+    login = app.test_client().post(
+        "/auth/login", data={"username": "admin", "password": "password"}
+    )
+    assert login.status_code == 303
 
 
 def test_missing_header_is_not_a_failure(app):

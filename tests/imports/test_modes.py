@@ -83,6 +83,25 @@ def test_domain_admin_stays_in_his_domains(app, do_import):
     assert other
 
 
+def test_foreign_addresses_answer_the_same_taken_or_not(app, do_import):
+    with app.app_context():
+        mine, other = factories.make_domain("mine.org"), factories.make_domain("other.org")
+        factories.make_mailbox(mine, "taken")
+        factories.make_mailbox(other, "taken")
+        admin = factories.make_user(role="DomainAdmins")
+        factories.grant_domain(admin, mine)
+    lines = "".join(
+        f"account;{name};{{PLAIN}}x;;;True;SimpleUsers;{name};0\n"
+        for name in ("taken@other.org", "free@other.org", "new@mine.org", "taken@mine.org")
+    )
+    report = do_import(lines, admin, continue_on_error=True)
+    # "already exists" would tell which of another tenant's addresses are in use.
+    assert messages(report, "error") == {
+        1: "You don't have access to this domain", 2: "You don't have access to this domain",
+    }  # fmt: skip
+    assert list(messages(report, "exists")) == [4]
+
+
 def test_reseller_creates_domains_and_admins(app, do_import):
     with app.app_context():
         reseller = factories.make_user(role="Resellers")

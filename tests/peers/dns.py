@@ -168,3 +168,37 @@ logging {{
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class SilentDnsServer:
+    """A UDP and TCP port on 127.0.0.1 that takes DNS queries and never answers them."""
+
+    def __init__(self):
+        self.port: int | None = None
+        self._sockets: list = []
+
+    def start(self) -> "SilentDnsServer":
+        """Bind the port (UDP datagrams are queued unread; TCP connects, then hangs)."""
+        import socket
+
+        self.port = free_port(udp=True)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", self.port))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind(("127.0.0.1", self.port))
+        tcp.listen(64)
+        self._sockets = [udp, tcp]
+        return self
+
+    def stop(self) -> None:
+        """Close the sockets."""
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []
+
+    def __enter__(self) -> "SilentDnsServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

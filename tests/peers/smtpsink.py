@@ -5,6 +5,7 @@ It stands for the hosts Postfix relays to (relay domains, forwards, outbound mai
 verification probes for.
 """
 
+import base64
 import socketserver
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class _State:
     refuse: set[str]
     messages: list[Received] = field(default_factory=list)
     probes: list[str] = field(default_factory=list)  # every RCPT TO, accepted or not
+    logins: list[tuple[str, str]] = field(default_factory=list)  # AUTH PLAIN (user, password)
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -37,8 +39,17 @@ class _Handler(socketserver.StreamRequestHandler):
         while line := self.rfile.readline():
             command = line.decode(errors="replace").strip()
             verb = command[:4].upper()
-            if verb in ("HELO", "EHLO"):
+            if verb == "EHLO":
+                self._reply("250-sink.test")
+                self._reply("250 AUTH PLAIN")  # lets the app's relay login be tested
+            elif verb == "HELO":
                 self._reply("250 sink.test")
+            elif verb == "AUTH":
+                _authzid, user, password = (
+                    base64.b64decode(command.split()[-1]).decode().split("\0")
+                )
+                state.logins.append((user, password))
+                self._reply("235 2.7.0 Authentication successful")
             elif verb == "MAIL":
                 sender, recipients = _address(command), []
                 self._reply("250 2.1.0 Ok")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import g, request
 from sqlalchemy import or_, select
 
+from ... import throttle
 from ...extensions import db
 from ...models import Domain, Mailbox, User
-from ...passwords import password_problems, verify_password
+from ...passwords import password_problems
+from ...permissions import administered_domain_ids
 from ..identities import services as identity_services
 from . import bp
 from .accounts import (
@@ -21,7 +23,7 @@ from .accounts import (
     visible,
 )
 from .common import call, done, load, normalize_domain
-from .errors import APIError, json_response
+from .errors import APIError, json_response, throttled
 from .fields import Boolean, Schema, ValidationError
 from .paging import list_response
 from .registry import json_body, operation
@@ -77,15 +79,24 @@ def accounts_create():
 
 
 @operation(bp, "GET", "/accounts/exists/", tag=TAG, summary="Does an account use this address?",
-           query=EMAIL_QUERY, response=EXISTS, errors=(400,))  # fmt: skip
+           permission="accounts.view", query=EMAIL_QUERY, response=EXISTS,
+           errors=(400,))  # fmt: skip
 def accounts_exists():
-    """{"exists": bool} for an address, whoever owns it."""
+    """{"exists": bool} for an address of a domain the caller administers.
+
+    Administrators only. An address of another tenant's domain answers false whoever holds
+    it; creating an account there is refused whether it is taken or not, so the two
+    answers together reveal nothing.
+    """
     email = request.args.get("email", "").strip()
     if not email:
         raise APIError(400, {"detail": "email not provided"})
-    found = db.session.scalar(
-        select(User.id).where(or_(User.email == email, User.email == email.lower())).limit(1)
-    )
+    stmt = select(User.id).where(or_(User.email == email, User.email == email.lower()))
+    if not g.actor.is_superuser:
+        stmt = stmt.join(Mailbox, Mailbox.user_id == User.id).where(
+            Mailbox.domain_id.in_(administered_domain_ids(g.actor))
+        )
+    found = db.session.scalar(stmt.limit(1))
     return json_response({"exists": found is not None})
 
 
@@ -132,11 +143,19 @@ def accounts_delete(pk):
            permission="accounts.change", body=PASSWORD, update=True, status=200,
            errors=(400, 404, 413, 415))  # fmt: skip
 def accounts_password(pk):
-    """Change a password knowing the current one."""
+    """Change a password knowing the current one (checks count in the API throttle)."""
     account = load(User, pk, visible())
     data = PASSWORD.load(json_body(), update=True)
+    # Without the throttle this would let an administrator guess users' current passwords
+    # (which they may reuse elsewhere) at full speed.
     errors = {}
-    if not verify_password(data["password"], account.password):
+    try:
+        matched = throttle.checked_password(
+            throttle.API, account.username, data["password"], account.password
+        )
+    except throttle.Throttled as exc:
+        raise throttled(exc.retry_after) from None
+    if not matched:
         errors["password"] = ["Password not correct"]
     problems = password_problems(data["new_password"])
     if problems:

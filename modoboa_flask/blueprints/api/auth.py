@@ -2,25 +2,24 @@
 
 It runs as an app-wide before-request hook, not a blueprint hook, so an unknown path or a
 wrong method under /api/v1/ is answered after authentication and as JSON, like Modoboa 1.6.
+Failed authentications go through the shared throttle (`modoboa_flask.throttle`, channel
+`api`): a valid token is always served, so neither web login failures nor a stranger's bad
+tokens from the same address can block a working client.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, g, request
-from sqlalchemy import delete, func, select
 from werkzeug.routing import RequestRedirect
 
+from ... import throttle
 from ...extensions import db
-from ...models import LoginFailure, utcnow
 from . import tokens
-from .errors import DETAILS, detail, http_error, json_response
+from .errors import DETAILS, api_error, detail, http_error, json_response, throttled
 
 PREFIX = "/api/v1"
 # Public: the document describes the API, not anyone's data (see docs.py).
 UNAUTHENTICATED = {f"{PREFIX}/openapi.json"}
-FAILURE_MARK = "(api token)"  # LoginFailure.username of failed API authentications
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -39,13 +38,6 @@ def authenticate():
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         return detail(413, f"Request body too large (the limit is {limit} bytes).")
-    retry = _throttled()
-    if retry:
-        return detail(
-            429,
-            f"Request was throttled. Expected available in {retry} seconds.",
-            {"Retry-After": str(retry)},
-        )
     header = request.headers.get("Authorization", "")
     parts = header.split()
     if not parts or parts[0].lower() != "token":
@@ -81,29 +73,11 @@ def authenticate():
 
 
 def _fail(message: str):
-    """401 for a bad credential, remembered for the per-IP throttle (own commit)."""
-    window = utcnow() - timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW"])
-    db.session.execute(delete(LoginFailure).where(LoginFailure.created < window))
-    db.session.add(LoginFailure(username=FAILURE_MARK, ip_address=(request.remote_addr or "")[:45]))
-    db.session.commit()
+    """401 for a bad credential, counted by the throttle; 429 once the address is throttled."""
+    address = throttle.client_address()
+    retry = throttle.retry_after(throttle.API, address)
+    if retry:
+        return api_error(throttled(retry))
+    throttle.record_failure(throttle.API, address)
+    db.session.commit()  # the request's own transaction never commits a refused request
     return detail(401, message, {"WWW-Authenticate": "Token"})
-
-
-def _throttled() -> int:
-    """Seconds to wait when this IP failed too often (0 = not throttled).
-
-    Every failure from the IP counts, web logins included: the same limit as the login form's
-    per-IP rule, kept in the database so every worker process sees it.
-    """
-    window = current_app.config["LOGIN_THROTTLE_WINDOW"]
-    limit = current_app.config["LOGIN_THROTTLE_ATTEMPTS"] * 4
-    since = utcnow() - timedelta(seconds=window)
-    ip = (request.remote_addr or "")[:45]
-    count, oldest = db.session.execute(
-        select(func.count(), func.min(LoginFailure.created)).where(
-            LoginFailure.ip_address == ip, LoginFailure.created > since
-        )
-    ).one()
-    if count < limit or oldest is None:
-        return 0
-    return max(1, int((oldest + timedelta(seconds=window) - utcnow()).total_seconds()) + 1)

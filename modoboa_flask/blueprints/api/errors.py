@@ -32,6 +32,15 @@ class APIError(Exception):
         self.headers = headers or {}
 
 
+def throttled(retry_after: int) -> APIError:
+    """429 with DRF's message and a Retry-After header."""
+    return APIError(
+        429,
+        {"detail": f"Request was throttled. Expected available in {retry_after} seconds."},
+        {"Retry-After": str(retry_after)},
+    )
+
+
 def json_response(body, status: int = 200, headers: dict | None = None):
     """A JSON response (a bare array stays a bare array)."""
     response = current_app.json.response(body)

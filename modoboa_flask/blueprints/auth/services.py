@@ -6,36 +6,41 @@ from flask import request
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
-from ... import audit, signals
+from ... import audit, params, signals, throttle
 from ...accounts import rehash_if_needed
 from ...extensions import db
 from ...models import User, utcnow
-from ...passwords import verify_password
-from ...security import login_throttled, record_login_failure
-from ...sessions import end_session, open_session
+from ...passwords import dummy_hash, stored_scheme, verify_password
+from ...sessions import end_session, open_session, renew_csrf_secret, session_max_age
 
 BAD_CREDENTIALS = "Your username and password didn't match. Please try again."
-THROTTLED = "Too many failed attempts. Please wait a few minutes and try again."
 
 
 class LoginRefused(Exception):
-    """Credentials refused; `status` is the HTTP code to answer."""
+    """Credentials refused; `status` is the HTTP code to answer, `retry_after` seconds."""
 
-    def __init__(self, message: str, status: int = 401):
+    def __init__(self, message: str, status: int = 401, retry_after: int = 0):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 def authenticate(username: str, password: str) -> User:
     """Return the active user matching the credentials, or raise LoginRefused."""
     username = (username or "").strip()
-    ip = request.remote_addr or ""
-    if login_throttled(username.lower(), ip):
-        raise LoginRefused(THROTTLED, 429)
+    ip = throttle.client_address()
+    wait = throttle.retry_after(throttle.WEB, ip, username.lower())
+    if wait:
+        raise LoginRefused(throttle.THROTTLED, 429, wait)
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    # Unknown usernames (and accounts whose stored value is no hash, which never matches)
+    # cost one hash verification too: the answer's timing must not tell which names exist.
+    real = user is not None and stored_scheme(user.password)
+    stored = user.password if real else _dummy_hash()
+    matched = verify_password(password, stored)
     # Inactive accounts get the same answer as a bad password: no account probing.
-    if user is None or not user.is_active or not verify_password(password, user.password):
-        record_login_failure(username.lower(), ip)
+    if user is None or not user.is_active or not matched:
+        throttle.record_failure(throttle.WEB, ip, username.lower())
         audit.record(
             f"Failed connection attempt from '{ip}' as user '{username[:100]}'",
             action="login_failed",
@@ -45,7 +50,12 @@ def authenticate(username: str, password: str) -> User:
         )
         db.session.commit()
         raise LoginRefused(BAD_CREDENTIALS)
+    throttle.forget_failures(throttle.WEB, ip, username.lower())
     return user
+
+
+def _dummy_hash() -> str:
+    return dummy_hash(params.get("core.password_scheme"), params.get("core.rounds_number"))
 
 
 def log_in(user: User, password: str, remember: bool) -> None:
@@ -61,7 +71,9 @@ def log_in(user: User, password: str, remember: bool) -> None:
         username=user.username,
     )
     db.session.commit()
-    login_user(user, remember=remember)
+    renew_csrf_secret()
+    # The remember cookie expires with the session row's absolute lifetime, not later.
+    login_user(user, remember=remember, duration=session_max_age())
     signals.send(signals.user_login, request=request, username=user.username, password=password)
 
 
@@ -78,3 +90,4 @@ def log_out(user: User) -> None:
     )
     db.session.commit()
     logout_user()
+    renew_csrf_secret()

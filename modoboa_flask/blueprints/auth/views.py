@@ -6,7 +6,7 @@ from flask_login import current_user
 from ... import signals
 from ...forms import EmptyForm
 from ...permissions import public, require
-from ...security import is_safe_next
+from ...security import safe_next
 from .. import landing_url
 from . import bp
 from .forms import LoginForm
@@ -18,23 +18,26 @@ from .services import LoginRefused, authenticate, log_in, log_out
 def login():
     """Show the login form; log the user in on valid credentials."""
     form = LoginForm()
-    next_url = request.args.get("next")
+    next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(next_url if is_safe_next(next_url) else landing_url(current_user))
-    status = 200
+        return redirect(next_url or landing_url(current_user))
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data)
         except LoginRefused as exc:
             form.form_errors.append(str(exc))
             status = exc.status
+            if exc.retry_after:
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             log_in(user, form.password.data, form.remember.data)
-            return redirect(next_url if is_safe_next(next_url) else landing_url(user), 303)
+            return redirect(next_url or landing_url(user), 303)
     elif request.method == "POST":
         status = 400
     announcements = signals.collect(signals.get_announcement, target="loginpage")
-    return render_template("auth/login.html", form=form, announcements=announcements), status
+    page = render_template("auth/login.html", form=form, announcements=announcements)
+    return page, status, headers
 
 
 @bp.post("/logout")

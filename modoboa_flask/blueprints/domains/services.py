@@ -14,6 +14,7 @@ from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Alias, Domain, DomainAdmin, Mailbox, User
 from ...permissions import can_manage_account
+from ..dns import verification
 from .admin_account import create_domain_admin
 from .alias_services import (
     add_alias_row,
@@ -93,6 +94,7 @@ def create_domain(
     )
     db.session.add(domain)
     db.session.flush()
+    verification.start(actor, domain, enable=enabled)  # may hold it disabled (issue 15)
     signals.send(signals.domain_created, user=actor, domain=domain)
     audit.record(
         f"Domain '{name}' added",
@@ -152,6 +154,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     if "type" in changes:
         domain.type = changes["type"]
     if "enabled" in changes:
+        verification.guard_update(actor, domain, changes)
         domain.enabled = bool(changes["enabled"])
     if default_changed:
         # Mailboxes that follow the domain default get the new value.
@@ -164,6 +167,8 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     if new_name != old_name:
         domain.name = new_name
         rename_domain_rows(domain, old_name, new_name)
+        # A new name needs its own proof: else a verified domain could become gmail.com.
+        verification.start(actor, domain, enable=domain.enabled)
     changed = audit.diff(before, snapshot(domain))
     if changed:
         db.session.flush()

@@ -11,6 +11,7 @@ from ...htmx import hx_redirect, render_page_or_fragment
 from ...models import Domain
 from ...params import get as param
 from ...permissions import get_visible_or_404, has_perm, require
+from ..dns import services as dns_services
 from . import bp, queries, services
 from .forms import DeleteForm
 from .names import display_address, display_name
@@ -43,6 +44,7 @@ def index():
         stats=queries.stats_for(ids),
         aliases=queries.aliases_for(ids),
         types=services.domain_types(),
+        dns=dns_services.badges_for(ids),  # stored results: no DNS query while rendering
         **args,
     )
 

@@ -24,7 +24,8 @@ def create():
     steps = wizard_steps(current_user)
     forms = {step.id: bind(step, current_user, None, formdata) for step in steps}
     steps = [step for step in steps if step_applies(step, forms["general"].type.data)]
-    if request.method == "POST":
+    # "rerender" = the type changed: show the steps of the new type, create nothing yet.
+    if request.method == "POST" and not request.form.get("rerender"):
         valid = [forms[step.id].validate() for step in steps]  # every step shows its errors
         if all(valid):
             try:

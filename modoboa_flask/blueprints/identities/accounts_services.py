@@ -16,13 +16,16 @@ from ...models import (
     User,
 )
 from ...passwords import password_problems
-from ...permissions import assignable_roles, can_manage_account
+from ...permissions import assignable_roles, can_manage_account, is_domain_admin_of
 from ...sessions import end_sessions
 from . import mailboxes
 from .common import (
+    NO_ACCESS,
     account_snapshot,
     clean_list,
+    hosted_domain,
     normalize_address,
+    normalize_domain,
     not_found,
     record_change,
     require_perm,
@@ -30,6 +33,8 @@ from .common import (
 from .grants import set_domains
 
 MASTER_ONLY_SUPERADMINS = "Only super administrators are allowed for this mode"
+TAKEN = "An account with this username already exists"
+UNAVAILABLE = "This username is not available"
 _PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secondary_email")
 
 
@@ -48,18 +53,36 @@ def check_account_scope(actor, account: User) -> None:
         raise not_found()
 
 
-def _check_username(username: str, role: str, exclude_id=None) -> str:
+def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     username = (username or "").strip()
     if role == SIMPLEUSERS:
         username = normalize_address(username, "username")
     if not username or len(username) > 254 or any(c.isspace() for c in username):
         raise BadRequest("Enter a valid username", field="username")
+    # Before the uniqueness check: whether another tenant's address is taken must not show.
+    check_username_domain(actor, username)
     stmt = select(User.id).where(func.lower(User.username) == username.lower())
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
     if db.session.scalar(stmt) is not None:
-        raise Conflict("An account with this username already exists", field="username")
+        # Scoped administrators get one answer whoever holds the name.
+        message = TAKEN if actor.is_superuser else UNAVAILABLE
+        raise Conflict(message, field="username")
     return username
+
+
+def check_username_domain(actor, username: str) -> None:
+    """Refuse (403) an address username in a hosted domain *actor* does not administer.
+
+    The same refusal whether or not the address is taken, so that a scoped administrator
+    cannot probe which mailboxes other tenants have. Addresses of domains not hosted here
+    and plain names stay free: those need a global uniqueness answer.
+    """
+    if actor.is_superuser or "@" not in username:
+        return
+    domain = hosted_domain(normalize_domain(username.rpartition("@")[2]))
+    if domain is not None and not is_domain_admin_of(actor, domain):
+        raise PermissionDenied(NO_ACCESS, field="username")
 
 
 def _check_password(raw: str) -> None:
@@ -104,7 +127,7 @@ def create_account(
         raise BadRequest(
             f"Select a valid choice. {role} is not one of the available choices.", field="role"
         )
-    username = _check_username(username, role)
+    username = _check_username(actor, username, role)
     account = User(
         username=username,
         role=role,
@@ -173,7 +196,7 @@ def update_account(actor, account: User, **changes) -> User:
         account.master_user = _check_master(actor, changes["master_user"], account.role)
     if "username" in changes or role == SIMPLEUSERS:
         account.username = _check_username(
-            changes.get("username", account.username), account.role, exclude_id=account.id
+            actor, changes.get("username", account.username), account.role, exclude_id=account.id
         )
     _update_mailbox(actor, account, changes)
     for key in _PROFILE_FIELDS:

@@ -64,6 +64,20 @@ def find_domain(name: str) -> Domain | None:
     return db.session.scalar(select(Domain).where(Domain.name == name))
 
 
+def hosted_domain(name: str) -> Domain | None:
+    """The domain *name* is (or is an alias of), None when it is not hosted here."""
+    if not name:
+        return None
+    found = find_domain(name)
+    if found is not None:
+        return found
+    return db.session.scalar(
+        select(Domain)
+        .join(DomainAlias, DomainAlias.target_id == Domain.id)
+        .where(DomainAlias.name == name)
+    )
+
+
 def is_local_domain(name: str) -> bool:
     """True when *name* is one of our domains or domain aliases."""
     if find_domain(name) is not None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from ... import signals
+from ... import signals, throttle
 from ...exceptions import BadRequest, PermissionDenied
 from ...models import User
-from ...passwords import verify_password
 from .accounts_services import set_account_password
 from .common import account_snapshot, normalize_address, record_change
 
@@ -40,7 +39,14 @@ def change_own_password(user: User, old: str, new: str) -> None:
     """Check *old* and set *new*; the current session stays, the others end."""
     if not password_change_allowed(user):
         raise PermissionDenied("Your password can't be changed here", field="oldpassword")
-    if not verify_password(old or "", user.password):
+    # Throttled like logins: a borrowed session must not become a way to guess the password.
+    try:
+        matched = throttle.checked_password(
+            throttle.WEB, user.username.lower(), old or "", user.password
+        )
+    except throttle.Throttled as exc:
+        raise BadRequest(throttle.THROTTLED, field="oldpassword", status=429) from exc
+    if not matched:
         raise BadRequest("Old password mismatch", field="oldpassword")
     try:
         set_account_password(user, user, new, keep_session=user.session_key)

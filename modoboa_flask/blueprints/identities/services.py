@@ -7,6 +7,7 @@ never commits. The code lives in modules split along seams; this module is the e
 from .accounts_services import (
     allowed_roles,
     check_account_scope,
+    check_username_domain,
     create_account,
     delete_account,
     set_account_password,
@@ -31,6 +32,7 @@ __all__ = [
     "change_own_password",
     "check_account_scope",
     "check_alias_scope",
+    "check_username_domain",
     "create_account",
     "create_alias",
     "delete_account",

@@ -42,10 +42,11 @@ class ProfileForm(FlaskForm):
 
 
 def _save(form) -> None:
-    fields = {name: form[name].data for name in services.PROFILE_FIELDS}
-    services.update_profile(current_user, **fields)
+    # The password first: its check commits a failed attempt, which must not save the profile.
     if "newpassword" in form and form.newpassword.data:
         services.change_own_password(current_user, form.oldpassword.data, form.newpassword.data)
+    fields = {name: form[name].data for name in services.PROFILE_FIELDS}
+    services.update_profile(current_user, **fields)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

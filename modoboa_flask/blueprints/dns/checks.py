@@ -1,0 +1,440 @@
+"""The record checks beyond MX and DNSBL: SPF, DMARC, DKIM, MTA-STS/TLS-RPT, autoconfig, rDNS.
+
+Each check takes a `Lookup` and what the run already knows, and returns a `Result` whose
+message is plain language and whose `record` is what to publish (zone-file lines).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+import dns.reversename
+
+from .resolver import DnsUnavailable, Lookup
+
+OK, WARNING, ERROR, UNKNOWN = "ok", "warning", "error", "unknown"
+SEVERITY = {OK: 0, UNKNOWN: 1, WARNING: 2, ERROR: 3}
+
+
+@dataclass(frozen=True)
+class Result:
+    """One check's outcome."""
+
+    status: str
+    message: str
+    record: str = ""
+
+
+def worst(statuses) -> str:
+    """The most severe of *statuses* (`unknown` when empty)."""
+    statuses = list(statuses)
+    return max(statuses, key=SEVERITY.__getitem__) if statuses else UNKNOWN
+
+
+# --- SPF (RFC 7208) ------------------------------------------------------------------------
+
+_SPF_QUALIFIERS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}
+_SPF_MECHANISMS = ("all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists")
+_SPF_LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
+_SPF_MAX_LOOKUPS = 10
+
+
+class SpfError(Exception):
+    """A record that breaks RFC 7208 (a permerror for receivers)."""
+
+
+def _is_spf(text: str) -> bool:
+    return text.lower() == "v=spf1" or text.lower().startswith("v=spf1 ")
+
+
+def parse_spf(record: str) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """Split *record* into [(qualifier, mechanism, value)] and {modifier: value}."""
+    terms, modifiers = [], {}
+    for term in record.split()[1:]:
+        match = re.fullmatch(r"([a-zA-Z][\w.-]*)=(.*)", term)
+        if match:
+            name = match[1].lower()
+            if name in modifiers and name in ("redirect", "exp"):
+                raise SpfError(f"the modifier {name}= appears twice")
+            modifiers[name] = match[2]
+            continue
+        qualifier = term[0] if term[0] in _SPF_QUALIFIERS else "+"
+        body = term[1:] if term[0] in _SPF_QUALIFIERS else term
+        match = re.fullmatch(r"([a-zA-Z0-9]+)([:/].*)?", body)
+        mechanism = match[1].lower() if match else ""
+        if mechanism not in _SPF_MECHANISMS:
+            raise SpfError(f"unknown term {term!r}")
+        rest = match[2] or ""
+        value = rest[1:] if rest.startswith(":") else rest  # a/24 keeps its "/24"
+        if mechanism == "all" and value:
+            raise SpfError(f"'all' takes no value: {term!r}")
+        if mechanism in ("include", "exists") and not value:
+            raise SpfError(f"{mechanism} needs a domain: {term!r}")
+        if mechanism in ("ip4", "ip6"):
+            try:
+                network = ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise SpfError(f"invalid address in {term!r}") from None
+            if network.version != int(mechanism[-1]):
+                raise SpfError(f"{term!r} holds an IPv{network.version} address")
+        terms.append((qualifier, mechanism, value))
+    return terms, modifiers
+
+
+def _domain_and_cidr(value: str, default: str) -> tuple[str, int | None, int | None]:
+    """Split `domain/24//64` (each part optional) of an a/mx mechanism."""
+    target, _, cidrs = value.partition("/")
+    cidr4, _, cidr6 = ("/" + cidrs).partition("//") if cidrs else ("", "", "")
+    v4 = int(cidr4.strip("/")) if cidr4.strip("/") else None
+    v6 = int(cidr6) if cidr6 else None
+    return (target or default), v4, v6
+
+
+class _Spf:
+    """Evaluates SPF for one IP address and counts DNS-querying terms on the way."""
+
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        self.lookups = 0
+
+    def record(self, domain: str) -> str | None:
+        records = [t for t in self.lookup.txt(domain) if _is_spf(t)]
+        if len(records) > 1:
+            raise SpfError(f"{domain} publishes {len(records)} SPF records (one allowed)")
+        return records[0] if records else None
+
+    def count(self, domain: str, record: str, depth: int = 0) -> int:
+        """DNS-querying terms of *record* and everything it includes (RFC 7208 §4.6.4)."""
+        if depth > _SPF_MAX_LOOKUPS:
+            raise SpfError("includes loop or nest too deeply")
+        terms, modifiers = parse_spf(record)
+        total = 0
+        targets = [v for _q, m, v in terms if m == "include"]
+        total += sum(1 for _q, m, _v in terms if m in _SPF_LOOKUP_TERMS)
+        if "redirect" in modifiers:
+            total += 1
+            targets.append(modifiers["redirect"])
+        for target in targets:
+            if "%" in target:
+                continue  # macros expand per message: not countable here
+            included = self.record(target)
+            if included is None:
+                raise SpfError(f"{target} (included) has no SPF record")
+            total += self.count(target, included, depth + 1)
+        return total
+
+    def check_host(self, ip, domain: str, depth: int = 0) -> str:
+        """The SPF result (pass, fail, softfail, neutral, none) for mail from *ip*."""
+        if depth > _SPF_MAX_LOOKUPS:
+            raise SpfError("includes loop or nest too deeply")
+        record = self.record(domain)
+        if record is None:
+            return "none"
+        terms, modifiers = parse_spf(record)
+        for qualifier, mechanism, value in terms:
+            if self._matches(ip, domain, mechanism, value, depth):
+                return _SPF_QUALIFIERS[qualifier]
+        if "redirect" in modifiers and "%" not in modifiers["redirect"]:
+            return self.check_host(ip, modifiers["redirect"], depth + 1)
+        return "neutral"
+
+    def _matches(self, ip, domain, mechanism, value, depth) -> bool:
+        if mechanism == "all":
+            return True
+        if mechanism in ("ip4", "ip6"):
+            network = ipaddress.ip_network(value, strict=False)
+            return ip.version == network.version and ip in network
+        if "%" in value:
+            return False  # macros depend on the message: cannot be judged here
+        if mechanism == "include":
+            result = self.check_host(ip, value, depth + 1)
+            if result == "none":
+                raise SpfError(f"{value} (included) has no SPF record")
+            return result == "pass"
+        if mechanism in ("a", "mx"):
+            target, cidr4, cidr6 = _domain_and_cidr(value, domain)
+            hosts = [h for _p, h in self.lookup.mx(target)[0]] if mechanism == "mx" else [target]
+            for host in hosts:
+                for address in self.lookup.addresses(host):
+                    addr = ipaddress.ip_address(address)
+                    prefix = cidr4 if addr.version == 4 else cidr6
+                    network = ipaddress.ip_network(
+                        f"{address}/{prefix if prefix is not None else addr.max_prefixlen}",
+                        strict=False,
+                    )
+                    if ip.version == addr.version and ip in network:
+                        return True
+            return False
+        if mechanism == "exists":
+            return self.lookup.query(value, "A") is not None
+        return False  # ptr: deprecated (RFC 7208 §5.5), never counted as authorising
+
+
+def suggested_spf(domain: str, networks: list[str]) -> str:
+    """A record authorising the domain's MX hosts (and the `valid_mxs` networks)."""
+    extra = [
+        f"ip{ipaddress.ip_network(n, strict=False).version}:{n}" for n in networks if n.strip()
+    ]
+    return f'{domain}. IN TXT "' + " ".join(["v=spf1", "mx", *extra, "-all"]) + '"'
+
+
+def check_spf(lookup: Lookup, domain: str, mx_addresses: list[tuple[str, str]], networks):
+    """SPF: one valid record, at most 10 lookups, authorising every MX address."""
+    suggestion = suggested_spf(domain, networks)
+    spf = _Spf(lookup)
+    try:
+        record = spf.record(domain)
+        if record is None:
+            return Result(
+                WARNING,
+                "No SPF record: receivers cannot tell which servers may send mail for this "
+                "domain, so forged mail looks as genuine as yours. Publish:",
+                suggestion,
+            )
+        count = spf.count(domain, record)
+        if count > _SPF_MAX_LOOKUPS:
+            return Result(
+                ERROR,
+                f"The SPF record needs {count} DNS lookups; receivers stop at "
+                f"{_SPF_MAX_LOOKUPS} and then treat it as broken (permerror). Replace includes "
+                "with ip4:/ip6: ranges.",
+                suggestion,
+            )
+        refused = []
+        for name, address in mx_addresses:
+            if spf.check_host(ipaddress.ip_address(address), domain) != "pass":
+                refused.append(f"{name} ({address})")
+    except SpfError as exc:
+        return Result(
+            ERROR,
+            f"The SPF record is invalid ({exc}); receivers ignore it. Publish:",
+            suggestion,
+        )
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"SPF could not be checked: {exc}.")
+    if refused:
+        return Result(
+            WARNING,
+            "The SPF record does not authorise these mail servers: "
+            + ", ".join(refused)
+            + ". Mail they send may be rejected. Add them, e.g.:",
+            suggestion,
+        )
+    return Result(OK, f"SPF record found ({count} DNS lookups): {record}")
+
+
+# --- DMARC (RFC 7489) ----------------------------------------------------------------------
+
+_DMARC_POLICIES = ("none", "quarantine", "reject")
+_DMARC_TAGS = ("v", "p", "sp", "pct", "adkim", "aspf", "rua", "ruf", "fo", "rf", "ri", "np")
+
+
+def parse_dmarc(record: str) -> tuple[dict[str, str], list[str]]:
+    """Return the record's tags and the list of problems found in them."""
+    problems, tags = [], {}
+    parts = [p.strip() for p in record.split(";") if p.strip()]
+    for part in parts:
+        name, sep, value = part.partition("=")
+        name = name.strip().lower()
+        if not sep:
+            problems.append(f"'{part}' is not a tag=value pair")
+            continue
+        if name in tags:
+            problems.append(f"the tag {name} appears twice")
+        tags[name] = value.strip()
+        if name not in _DMARC_TAGS:
+            problems.append(f"unknown tag {name}")
+    if not parts or parts[0].replace(" ", "") != "v=DMARC1":
+        problems.append("the record must start with v=DMARC1")
+    if tags.get("p", "").lower() not in _DMARC_POLICIES:
+        problems.append("p= must be none, quarantine or reject")
+    if "sp" in tags and tags["sp"].lower() not in _DMARC_POLICIES:
+        problems.append("sp= must be none, quarantine or reject")
+    if "pct" in tags and not (tags["pct"].isdigit() and 0 <= int(tags["pct"]) <= 100):
+        problems.append("pct= must be a number from 0 to 100")
+    for tag in ("adkim", "aspf"):
+        if tag in tags and tags[tag].lower() not in ("r", "s"):
+            problems.append(f"{tag}= must be r or s")
+    if "ri" in tags and not tags["ri"].isdigit():
+        problems.append("ri= must be a number of seconds")
+    for tag in ("rua", "ruf"):
+        for uri in _report_uris(tags.get(tag, "")):
+            if not re.fullmatch(r"mailto:[^@\s]+@[^@\s!]+(![0-9]+[kmgt]?)?", uri, re.I):
+                problems.append(f"{tag}= holds an invalid address: {uri}")
+    return tags, problems
+
+
+def _report_uris(value: str) -> list[str]:
+    return [u.strip() for u in value.split(",") if u.strip()]
+
+
+def check_dmarc(lookup: Lookup, domain: str):
+    """DMARC: one valid record whose rua addresses can receive reports."""
+    suggestion = f'_dmarc.{domain}. IN TXT "v=DMARC1; p=none; rua=mailto:postmaster@{domain}"'
+    try:
+        records = [t for t in lookup.txt(f"_dmarc.{domain}") if t.lower().startswith("v=dmarc1")]
+        if not records:
+            return Result(
+                WARNING,
+                "No DMARC record: receivers get no policy for mail that fails SPF and DKIM, "
+                "and you get no reports about who sends mail in your name. Publish:",
+                suggestion,
+            )
+        if len(records) > 1:
+            return Result(ERROR, "Several DMARC records: receivers ignore them all.", suggestion)
+        tags, problems = parse_dmarc(records[0])
+        if problems:
+            return Result(ERROR, f"The DMARC record is invalid: {'; '.join(problems)}.", suggestion)
+        unreachable = [
+            uri
+            for uri in _report_uris(tags.get("rua", ""))
+            if not _rua_reachable(lookup, domain, uri)
+        ]
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"DMARC could not be checked: {exc}.")
+    if unreachable:
+        return Result(
+            WARNING,
+            "Aggregate reports cannot be delivered to "
+            + ", ".join(unreachable)
+            + ": the report domain has no mail server, or does not publish the "
+            f"{domain}._report._dmarc authorisation record (RFC 7489 §7.1).",
+            suggestion,
+        )
+    return Result(OK, f"DMARC record found: {records[0]}")
+
+
+def _rua_reachable(lookup: Lookup, domain: str, uri: str) -> bool:
+    host = uri.split("@", 1)[1].split("!", 1)[0].rstrip(".").lower()
+    if not (lookup.mx(host)[0] or lookup.addresses(host)):
+        return False
+    if host == domain or host.endswith("." + domain) or domain.endswith("." + host):
+        return True
+    authorisations = lookup.txt(f"{domain}._report._dmarc.{host}")
+    return any(t.lower().startswith("v=dmarc1") for t in authorisations)
+
+
+# --- DKIM -----------------------------------------------------------------------------------
+
+
+def check_dkim(lookup: Lookup, domain: str) -> Result:
+    """DKIM: no key is managed here yet, so there is nothing to compare with."""
+    return Result(
+        UNKNOWN,
+        "DKIM keys are not managed by this server yet: the published key cannot be compared.",
+    )
+
+
+# --- MTA-STS and TLS-RPT (RFC 8461, RFC 8460) ---------------------------------------------
+
+
+def check_mta_sts(lookup: Lookup, domain: str, mx_names: list[str]) -> Result:
+    """MTA-STS and TLS-RPT: optional records that make senders insist on TLS."""
+    mx_lines = "\n".join(f"mx: {name}" for name in mx_names) or f"mx: mail.{domain}"
+    suggestion = (
+        f'_mta-sts.{domain}. IN TXT "v=STSv1; id=1"\n'
+        f'_smtp._tls.{domain}. IN TXT "v=TLSRPTv1; rua=mailto:postmaster@{domain}"\n'
+        f"; and serve https://mta-sts.{domain}/.well-known/mta-sts.txt:\n"
+        f"; version: STSv1\n; mode: testing\n; "
+        + mx_lines.replace("\n", "\n; ")
+        + "\n; max_age: 86400"
+    )
+    try:
+        sts = [t for t in lookup.txt(f"_mta-sts.{domain}") if t.lower().startswith("v=stsv1")]
+        rpt = [t for t in lookup.txt(f"_smtp._tls.{domain}") if t.startswith("v=TLSRPTv1")]
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"MTA-STS could not be checked: {exc}.")
+    problems = []
+    if len(sts) > 1:
+        problems.append("several _mta-sts records (senders ignore them all)")
+    elif sts and not re.search(r"(^|;)\s*id=[A-Za-z0-9]{1,32}\s*(;|$)", sts[0]):
+        problems.append("the _mta-sts record needs id= (1 to 32 letters or digits)")
+    if len(rpt) > 1:
+        problems.append("several _smtp._tls records")
+    elif rpt and not re.search(r"rua=(mailto:|https:)", rpt[0]):
+        problems.append("the _smtp._tls record needs rua=mailto:... or rua=https:...")
+    if problems:
+        return Result(ERROR, "MTA-STS/TLS-RPT: " + "; ".join(problems) + ".", suggestion)
+    if not sts or not rpt:
+        missing = [n for n, found in (("MTA-STS", sts), ("TLS-RPT", rpt)) if not found]
+        return Result(
+            WARNING,
+            f"No {' and no '.join(missing)} record (optional): without MTA-STS, senders "
+            "fall back to unencrypted delivery when an attacker strips STARTTLS; TLS-RPT "
+            "reports such failures to you.",
+            suggestion,
+        )
+    return Result(OK, f"MTA-STS ({sts[0]}) and TLS-RPT ({rpt[0]}) records found.")
+
+
+# --- autoconfig / autodiscover / SRV (RFC 6186, RFC 8314) ---------------------------------
+
+_SRV = (("_imaps._tcp", 993), ("_submissions._tcp", 465), ("_submission._tcp", 587))
+
+
+def check_autoconfig(lookup: Lookup, domain: str, mx_names: list[str]) -> Result:
+    """Client set-up: autoconfig/autodiscover names and the IMAP/submission SRV records."""
+    host = mx_names[0] if mx_names else f"mail.{domain}"
+    suggestion = "\n".join(
+        [
+            f"autoconfig.{domain}. IN CNAME {host}.",
+            f"autodiscover.{domain}. IN CNAME {host}.",
+            *(f"{srv}.{domain}. IN SRV 0 1 {port} {host}." for srv, port in _SRV),
+        ]
+    )
+    missing = []
+    try:
+        for name in (f"autoconfig.{domain}", f"autodiscover.{domain}"):
+            if not lookup.exists(name):
+                missing.append(name)
+        for srv, _port in _SRV:
+            if lookup.query(f"{srv}.{domain}", "SRV") is None:
+                missing.append(f"{srv}.{domain} SRV")
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"Autoconfiguration could not be checked: {exc}.")
+    if missing:
+        return Result(
+            WARNING,
+            "Mail clients cannot find the server settings by themselves (missing: "
+            + ", ".join(missing)
+            + "); users must type them in. Publish:",
+            suggestion,
+        )
+    return Result(OK, "autoconfig, autodiscover and the IMAP/submission SRV records exist.")
+
+
+# --- reverse DNS of the MX addresses -------------------------------------------------------
+
+
+def check_rdns(lookup: Lookup, mx_addresses: list[tuple[str, str]]) -> Result:
+    """Reverse DNS: each MX address has a PTR name that resolves back to it."""
+    if not mx_addresses:
+        return Result(UNKNOWN, "No MX address to check.")
+    problems, records = [], []
+    try:
+        for name, address in mx_addresses:
+            names = lookup.ptr(address)
+            confirmed = any(address in lookup.addresses(ptr) for ptr in names)
+            if not names:
+                problems.append(f"{address} ({name}) has no PTR record")
+            elif not confirmed:
+                problems.append(
+                    f"{address} points to {', '.join(names)}, which does not resolve back to it"
+                )
+            else:
+                continue
+            reverse = dns.reversename.from_address(address).to_text()
+            records.append(f"{reverse} IN PTR {name}.")
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"Reverse DNS could not be checked: {exc}.")
+    if problems:
+        return Result(
+            WARNING,
+            "Receivers distrust servers without matching reverse DNS: "
+            + "; ".join(problems)
+            + ". Ask the owner of the addresses (your hosting provider) to publish:",
+            "\n".join(records),
+        )
+    return Result(OK, "Every MX address has a PTR name that resolves back to it.")

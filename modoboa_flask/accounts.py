@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from . import audit, params, signals
+from .addresses import username_problem
 from .extensions import db
 from .models import SUPERADMINS, Role, RolePermission, Service, User
 from .passwords import hash_password, needs_rehash
@@ -78,6 +79,9 @@ def load_initial_data(admin_username: str = "admin") -> list[str]:
             done.append(f"Updated permissions of role {name}")
     db.session.flush()
     if first_superuser() is None:
+        reason = username_problem(admin_username)
+        if reason:
+            raise ValueError(f"Invalid username '{admin_username}': {reason}")
         if db.session.scalar(select(User).where(User.username == admin_username)):
             raise ValueError(f"A non-super-admin account named {admin_username} already exists")
         admin = User(username=admin_username, role=SUPERADMINS, is_superuser=True)

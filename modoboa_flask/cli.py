@@ -1,4 +1,4 @@
-"""App-wide CLI commands (`flask load-initial-data`) and the CLI actor helper."""
+"""App-wide CLI commands (`flask load-initial-data`, `flask repair`) and the CLI actor helper."""
 
 import secrets
 
@@ -8,6 +8,7 @@ from flask import g
 from . import params, signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
+from .repair import repair_command
 
 
 def act_as_superuser():
@@ -23,6 +24,7 @@ def init_app(app):
     """Register the app-wide commands (AppGroup commands run inside an app context)."""
     app.cli.command("load-initial-data")(load_initial_data_command)
     app.cli.command("migrate-from-modoboa")(migrate_from_modoboa_command)
+    app.cli.command("repair")(repair_command)
 
 
 @click.option("--admin-username", default="admin", show_default=True)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from flask import current_app, has_app_context
 
+from .addresses import is_address
 from .params import Param, ParamError
 
 _LDAP = ("authentication_type", "ldap")
@@ -26,12 +27,8 @@ def _secret_key_ok(value):
 
 
 def _email_ok(value):
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise ParamError("Enter a valid email address.") from None
+    if not is_address(value):
+        raise ParamError("Enter a valid email address.")
 
 
 def _dn_template_ok(value):

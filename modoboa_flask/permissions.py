@@ -2,9 +2,10 @@
 
 Rules (Modoboa 1.6, reference §3): super admins do everything; resellers act on the domains
 they own or administer and on the accounts they (or their domain admins) own; domain admins
-act inside the domains they administer and never on an account of a higher role; simple users
-only manage themselves. Lists go through the ``visible_*`` selects, so an object outside the
-user's scope is simply not found (404), never "forbidden".
+act inside the domains they administer; simple users only manage themselves. Accounts are
+*changed* only by a strictly higher role whose scope holds all of the account's domains
+(``manageable_condition``): peers stay visible but not manageable (403). Lists go through
+the ``visible_*`` selects, so an object outside the user's scope is simply not found (404).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import functools
 
 from flask import abort, g, has_request_context
 from flask_login import current_user, login_required
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import (
@@ -144,7 +146,7 @@ def visible_domain_aliases(user) -> Select:
 
 
 def _lower_roles(user) -> list[str]:
-    """Roles *user* may see and manage in others (its own included: peers of a domain)."""
+    """Roles *user* may see in others (its own included: peers of a domain, seen not managed)."""
     level = role_level(user.role)
     return [role for role, lvl in ROLE_LEVELS.items() if lvl <= level and role != SUPERADMINS]
 
@@ -219,13 +221,39 @@ def get_visible_or_404(user, model, object_id):
     return obj
 
 
+def manageable_condition(user):
+    """SQL condition on User: *user* may change, disable, delete, rename, reset or re-role it.
+
+    Super admins manage everyone. Anyone else manages only accounts of a strictly lower role
+    (never a peer, never itself: self-service goes through the profile pages) whose mailbox
+    and every administered or owned domain lie in *user*'s own scope. Resetting a peer's
+    password would otherwise hand over that peer's other domains (issue 11).
+    """
+    if user.is_superuser:
+        return true()
+    level = role_level(user.role)
+    lower = [role for role, lvl in ROLE_LEVELS.items() if lvl < level]
+    mine = administered_domain_ids(user)
+    # Aliases: callers may already select from these tables (e.g. User joined to Mailbox).
+    grant, owned, mailbox = aliased(DomainAdmin), aliased(Domain), aliased(Mailbox)
+    outside = [
+        exists().where(grant.user_id == User.id, grant.domain_id.not_in(mine)),
+        exists().where(owned.owner_id == User.id, owned.id.not_in(mine)),
+        exists().where(mailbox.user_id == User.id, mailbox.domain_id.not_in(mine)),
+    ]
+    return and_(
+        User.id != user.id,
+        User.role.in_(lower),
+        *(~clause.correlate(User) for clause in outside),
+    )
+
+
 def can_manage_account(user, account) -> bool:
-    """True when *user* may edit/delete *account*: in scope and not of a higher role."""
+    """True when *user* may change *account* (see manageable_condition) and can see it."""
     if user.is_superuser:
         return True
-    if role_level(account.role) > role_level(user.role):
-        return False
-    return can_access(user, account)
+    stmt = visible_accounts(user).where(User.id == account.id, manageable_condition(user))
+    return db.session.scalar(select(stmt.exists())) or False
 
 
 def assignable_roles(user, account=None) -> list[str]:

@@ -85,3 +85,12 @@ def test_extra_roles_from_plugins(app, runner):
             )
             == "logs.view"
         )
+
+
+def test_refuses_a_hostile_admin_username(app, runner):
+    with app.app_context():
+        _wipe()
+    result = runner.invoke(args=["load-initial-data", "--admin-username", "../b.com/u2"])
+    assert result.exit_code != 0 and "can't contain '/'" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0

@@ -120,7 +120,8 @@ def test_can_manage_account_respects_rank(app, world):
     with app.app_context():
         get = lambda key: db.session.get(User, world[key])  # noqa: E731
         assert can_manage_account(get("admin_a"), get("user_a"))
-        assert can_manage_account(get("admin_a"), get("admin_a2"))
+        assert not can_manage_account(get("admin_a"), get("admin_a2"))  # a peer: seen only
+        assert not can_manage_account(get("admin_a"), get("admin_a"))  # itself: the profile
         assert not can_manage_account(get("admin_a"), get("super_a"))
         assert not can_manage_account(get("admin_a"), get("user_b"))
         assert not can_manage_account(get("admin_a"), get("reseller"))

@@ -220,7 +220,7 @@ class AccountBatch(BaseBatch):
         if domain is None:
             raise handlers.unknown_mail_domain("account", row.username, domain_name)
         stored, _raw = rows.password_for(row, ctx.crypt_password)
-        if len(username) > 254 or domain.id not in self.mine or domain.type != "domain":
+        if domain.id not in self.mine or domain.type != "domain":
             raise Doubtful
         if (domain.id, local) in mailboxes:
             raise Doubtful

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .. import signals
+from ..addresses import normalize_address
 from ..exceptions import ServiceError
 from ..extensions import db
 from ..models import Alias, AliasRecipient, Mailbox, utcnow
@@ -15,7 +16,7 @@ from .fast import BaseBatch, Doubtful
 
 def _address(row) -> str:
     try:
-        return handlers.normalize_address(row[0], catchall=True)
+        return normalize_address(row[0], "address", catchall=True)
     except ServiceError:
         return ""
 
@@ -75,14 +76,14 @@ class AliasBatch(BaseBatch):
 
     def _check_one(self, kind, row, address, recipients, taken, domains, number, fields):
         if not address:
-            address = handlers.normalize_address(row[0], catchall=True)  # raises its message
+            address = normalize_address(row[0], "address", catchall=True)  # raises its message
         if address in self.batch_aliases:
             raise handlers.duplicate(kind, address)
         handlers.existing(self.ctx, kind, address, taken.get(address), Alias)
         domain = domains.get(address.rpartition("@")[2])
         if domain is None:
             raise handlers.unknown_mail_domain(kind, address, address.rpartition("@")[2])
-        if domain.id not in self.mine or len(address) > 254:
+        if domain.id not in self.mine:
             raise Doubtful
         if recipients is None:
             raise Doubtful  # an invalid recipient: the service words the error

@@ -7,13 +7,12 @@ The batched path in `fast.py` must reach the same verdicts; `tests/imports` comp
 
 from __future__ import annotations
 
-import functools
-
 from flask import current_app
 from sqlalchemy import func, select
 
 from .. import signals
 from ..accounts import set_password
+from ..addresses import clean_list, normalize_address, shown, username_problem
 from ..exceptions import BadRequest, PermissionDenied, ServiceError
 from ..extensions import db
 from ..models import DOMAINADMINS, Alias, Domain, DomainAlias, User
@@ -44,42 +43,9 @@ def identity_services():
     return services
 
 
-@functools.lru_cache(maxsize=4096)
-def _domain_part(name: str) -> str:
-    from ..blueprints.identities.common import normalize_domain
-
-    return normalize_domain(name)
-
-
-def normalize_address(value: str, catchall: bool = False) -> str:
-    """`identities.common.normalize_address`, with the IDNA step cached per domain.
-
-    IDNA-encoding costs ~100 µs a call: a 200,000-line file spends most of its time there
-    otherwise. `tests/imports/test_rows.py` checks this stays equal to the service's function.
-    """
-    from ..blueprints.identities.common import _ADDRESS
-
-    value = (value or "").strip().lower()
-    if catchall and value.startswith("@") and value.count("@") == 1:
-        domain = _domain_part(value[1:])
-        if domain and "." in domain:
-            return "@" + domain
-    if not _ADDRESS.match(value):
-        raise BadRequest(f"Invalid e-mail address: {value or '(empty)'}", field="address")
-    local, _, domain = value.rpartition("@")
-    domain = _domain_part(domain)
-    if not domain:
-        raise BadRequest(f"Invalid e-mail address: {value}", field="address")
-    return f"{local}@{domain}"
-
-
 def clean_recipients(values) -> list[str]:
-    """`identities.common.clean_list` for recipients, with the cached normalization."""
-    seen: dict[str, None] = {}
-    for value in values or ():
-        if value and value.strip():
-            seen.setdefault(normalize_address(value), None)
-    return list(seen)
+    """Recipients normalized as the alias service does (external ones allowed)."""
+    return clean_list(values, "recipients", strict=False)
 
 
 def normalize_domain(value: str) -> str:
@@ -113,8 +79,8 @@ def simple_user_address(row: rows.AccountRow) -> str:
     """A simple user's username is its mailbox address: check both and return it."""
     if not row.address:
         raise BadRequest(f"The simple user '{row.username}' must have a valid email address")
-    username = normalize_address(row.username)
-    if normalize_address(row.address) != username:
+    username = normalize_address(row.username, "address")
+    if normalize_address(row.address, "address") != username:
         raise BadRequest(f"username and email fields must not differ for '{row.username}'")
     return username
 
@@ -212,12 +178,13 @@ def import_account(ctx, fields: list[str]) -> str:
         username = simple_user_address(row)
     else:
         username = row.username
-        if not username or any(c.isspace() for c in username):
-            raise BadRequest(f"Invalid username '{username}'")
+        reason = username_problem(username or "")
+        if reason:
+            raise BadRequest(f"Invalid username '{shown(username or '')}': {reason}")
     # Another tenant's address is refused before "already exists" could say it is taken.
     identity_services().check_username_domain(ctx.actor, username)
     existing(ctx, "account", username, username_id(username), User)
-    address = normalize_address(row.address) if row.address else None
+    address = normalize_address(row.address, "address") if row.address else None
     if address and domain_id(address.rpartition("@")[2]) is None:
         raise unknown_mail_domain("account", row.username, address.rpartition("@")[2])
     stored, raw = rows.password_for(row, ctx.crypt_password)
@@ -242,7 +209,7 @@ def import_alias(ctx, kind: str, fields: list[str]) -> str:
     address, enabled, recipients = rows.parse_alias(kind, fields)
     if not has_perm(ctx.actor, "aliases.add"):
         raise PermissionDenied("You are not allowed to import aliases")
-    address = normalize_address(address, catchall=True)
+    address = normalize_address(address, "address", catchall=True)
     existing(ctx, kind, address, public_alias_id(address), Alias)
     domain = address.rpartition("@")[2]
     if domain_id(domain) is None:

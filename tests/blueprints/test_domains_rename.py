@@ -39,7 +39,7 @@ def build(app):
         public.recipients.append(AliasRecipient(address="boss@old.com"))
         public.recipients.append(AliasRecipient(address="ext@gold.com"))  # not "@old.com"
         elsewhere = Alias(address="fwd@other.com", domain_id=other)
-        elsewhere.recipients.append(AliasRecipient(address="user@old.com"))
+        elsewhere.recipients.append(AliasRecipient(address="user@old.com", r_mailbox_id=user_mb.id))
         db.session.add_all([catchall, public, elsewhere])
         db.session.commit()
         admin = first_superuser()

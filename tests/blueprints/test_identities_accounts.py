@@ -110,14 +110,14 @@ def test_conflicts(app, world):
 
 def test_null_quota_as_superadmin_and_domain_admin(app, world):
     with app.app_context():
+        with pytest.raises(BadRequest, match="the domain's quota is limited to 100M"):
+            services.update_account(
+                user(world["admin@test.com"]), user(world["user@test.com"]), quota=0
+            )
+        db.session.rollback()
         services.update_account(user(world["superadmin"]), user(world["user@test.com"]), quota=0)
         db.session.commit()
         assert user(world["user@test.com"]).mailbox.quota == 0
-        with pytest.raises(BadRequest, match="the domain's quota is limited to 100M"):
-            services.update_account(
-                user(world["admin@test.com"]), user(world["admin@test.com"]), quota=0
-            )
-        db.session.rollback()
         services.update_account(
             user(world["admin@test2.com"]), user(world["user@test2.com"]), quota=0
         )
@@ -185,18 +185,18 @@ def test_role_changes(app, world):
         ).all()
 
 
-def test_self_edit_keeps_role_and_refuses_disable(app, login, world):
+def test_self_edit_goes_through_the_profile_not_the_admin_pages(app, login, world):
     client = login(user_id=world["admin@test.com"])
+    page = client.get(f"/identities/accounts/{world['admin@test.com']}")
+    assert page.status_code == 200 and 'id="read-only-account"' in page.text
+    assert "/user/profile" in page.text and "Delete account" not in page.text
     data = {
         "general-username": "admin@test.com",
         "general-role": "SuperAdmins",
-        "general-is_active": "y",
+        "general-is_active": "",
     }
     response = client.post(f"/identities/accounts/{world['admin@test.com']}/tab/general", data=data)
-    assert response.status_code == 200 and "Account updated" in response.text
-    data.pop("general-is_active")
-    response = client.post(f"/identities/accounts/{world['admin@test.com']}/tab/general", data=data)
-    assert "You can&#39;t disable your own account" in response.text
+    assert response.status_code == 403
     response = client.post(f"/identities/accounts/{world['admin@test.com']}/delete")
     assert response.status_code == 400
     assert "You can&#39;t delete your own account" in response.text
@@ -204,6 +204,19 @@ def test_self_edit_keeps_role_and_refuses_disable(app, login, world):
         me = user(world["admin@test.com"])
         assert me.role == "DomainAdmins" and me.is_active
         assert services.administered_domain_names(me) == ["test.com"]
+
+
+def test_superadmin_edits_itself_but_cannot_disable_itself(app, login, world):
+    client = login(user_id=world["superadmin"])
+    data = {"general-username": "admin", "general-role": "SuperAdmins", "general-is_active": "y"}
+    url = f"/identities/accounts/{world['superadmin']}/tab/general"
+    assert "Account updated" in client.post(url, data={**data, "general-first_name": "Root"}).text
+    response = client.post(url, data={**data, "general-is_active": ""})
+    assert "You can&#39;t disable your own account" in response.text
+    with app.app_context():
+        assert (
+            user(world["superadmin"]).is_active and user(world["superadmin"]).first_name == "Root"
+        )
 
 
 def test_delete_default_superadmin(app, world):

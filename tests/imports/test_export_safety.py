@@ -117,8 +117,8 @@ def _hostile_accounts(app):
         domain = factories.make_domain("b.org")
         for number, value in enumerate(HOSTILE):
             factories.make_mailbox(domain, f"u{number}", first_name=value, last_name="x" + value)
-            # Usernames have no white space (the services refuse it).
-            username = "".join(value.split()) + "adm"
+            # Usernames have no white space nor '/' (the services refuse them).
+            username = "".join(value.split()).replace("/", "") + "adm"
             factories.make_user(role="Resellers", username=username, last_name=value)
 
 

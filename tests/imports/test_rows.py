@@ -1,32 +1,9 @@
-"""Row-level rules: the cached address normalization equals the identities service's."""
-
-import re
+"""Row-level rules of the CSV reader: booleans and the password rule."""
 
 import pytest
 
 from modoboa_flask.exceptions import BadRequest
-from modoboa_flask.imports import handlers
 from modoboa_flask.imports.rows import parse_account, password_for, to_bool
-
-ADDRESSES = [
-    "User@Example.ORG", " a+b@xn--pout-bpa.com ", "u@pouét.com", "@Catch.All", "@", "no-at",
-    "a@b", "a b@c.org", "x@-bad-.org", "", "@pouét.com", "a@b@c.org",
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("value", ADDRESSES)
-@pytest.mark.parametrize("catchall", [False, True])
-def test_normalize_address_matches_the_service(app, value, catchall):
-    from modoboa_flask.blueprints.identities.common import normalize_address
-
-    with app.app_context():
-        try:
-            expected = normalize_address(value, "address", catchall=catchall)
-        except BadRequest as exc:
-            with pytest.raises(BadRequest, match=re.escape(exc.message)):
-                handlers.normalize_address(value, catchall=catchall)
-        else:
-            assert handlers.normalize_address(value, catchall=catchall) == expected
 
 
 def test_booleans():

@@ -204,6 +204,29 @@ def test_scan_reports_an_unreadable_file_and_needs_the_permission(rapp, tmp_path
     assert other.get("/relaydomains/services").status_code == 403
 
 
+def test_scan_is_for_super_admins_only(rapp, tmp_path):
+    """Scanning reads a server file and rewrites the list every tenant uses (issue 11)."""
+    path = tmp_path / "master.cf"
+    path.write_text(MASTER_CF)
+    with rapp.app_context():
+        params.set("relaydomains.master_cf_path", str(path))
+        db.session.add(Service(name="old"))
+        db.session.commit()
+        reseller = factories.make_user("Resellers")
+        admin_id = _admin().id
+    client = log_client_in(rapp, rapp.test_client(), reseller)
+    page = client.get("/relaydomains/services")
+    assert page.status_code == 200 and 'data-service="old"' in page.text  # still listed
+    assert "/relaydomains/services/scan" not in page.text  # the button is not offered
+    assert client.post("/relaydomains/services/scan").status_code == 403
+    with rapp.app_context():
+        with pytest.raises(PermissionDenied, match="Only super administrators"):
+            services.scan_master_cf(db.session.get(User, reseller), str(path))
+        assert set(db.session.scalars(select(Service.name))) == {"old", "relay", "smtp"}
+    superadmin = log_client_in(rapp, rapp.test_client(), admin_id)
+    assert "/relaydomains/services/scan" in superadmin.get("/relaydomains/services").text
+
+
 def test_relay_events_follow_domain_events(rapp):
     with rapp.app_context():
         relay = db.session.get(Domain, factories.make_domain("r.test", type="relaydomain"))

@@ -145,6 +145,9 @@ def accounts_delete(pk):
 def accounts_password(pk):
     """Change a password knowing the current one (checks count in the API throttle)."""
     account = load(User, pk, visible())
+    if account.id != g.actor.id:
+        # Before the password check: a peer's password must not be guessable from here.
+        call(identity_services.check_account_scope, g.actor, account)
     data = PASSWORD.load(json_body(), update=True)
     # Without the throttle this would let an administrator guess users' current passwords
     # (which they may reuse elsewhere) at full speed.

@@ -27,7 +27,7 @@ LANGUAGES = ("cs", "de", "en", "es", "fr", "it", "ja_JP", "nl", "pt_PT", "pt_BR"
 MAILBOX = Schema(
     "Mailbox",
     {
-        "full_address": Email(required=True, example="jdoe@example.com"),
+        "full_address": Email(required=True, strict=True, example="jdoe@example.com"),
         "quota": Integer(required=True, min_value=0, description="MB (0 = unlimited)."),
         "use_domain_quota": Boolean(
             description="Follow the domain's quota (the quota sent is then ignored)."

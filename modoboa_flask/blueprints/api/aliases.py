@@ -22,6 +22,7 @@ ALIAS = Schema(
         "address": Email(
             required=True,
             allow_empty_local=True,
+            strict=True,
             description="local@domain, or @domain for a catch-all.",
             example="sales@example.com",
         ),

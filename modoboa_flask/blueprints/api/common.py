@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
+from ...addresses import domain_or_empty as normalize_domain  # noqa: F401 - for the resources
 from ...exceptions import Conflict, ServiceError
 from ...extensions import db
 from ...permissions import _VISIBLE
 from .errors import APIError, from_service, json_response
-from .fields import normalize_domain  # noqa: F401 - re-exported for the resources
 
 MAX_PK = 2**31 - 1
 

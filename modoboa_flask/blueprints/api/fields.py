@@ -6,10 +6,9 @@ what the OpenAPI document promises and what the endpoints accept are the same th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-import idna
+from ...addresses import is_address
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -153,15 +152,20 @@ class Choice(String):
 
 @dataclass
 class Email(String):
-    """An e-mail address; `allow_empty_local` accepts `@domain` (catch-alls)."""
+    """An e-mail address (`modoboa_flask.addresses` rules); `allow_empty_local` accepts `@domain`.
+
+    `strict` applies the dot-atom local-part rule of addresses we create (mailboxes, aliases);
+    without it, the external-recipient rule.
+    """
 
     max_length: int = 254
     allow_blank: bool = False
     allow_empty_local: bool = False
+    strict: bool = False
 
     def load(self, value):
         value = String.load(self, value)
-        if not is_email(value, self.allow_empty_local):
+        if not is_address(value, strict=self.strict, catchall=self.allow_empty_local):
             raise FieldError("Enter a valid email address.")
         return value.strip()
 
@@ -171,7 +175,7 @@ class Email(String):
         return {
             "type": "string",
             "maxLength": self.max_length,
-            "pattern": rf"^[^@\s\u0000-\u001f]{local}@[^@\s\u0000-\u001f]+$",
+            "pattern": rf"^[^@\s\u0000-\u001f/\\]{local}@[^@\s\u0000-\u001f]+$",
         }
 
 
@@ -290,41 +294,6 @@ class Schema:
         if required:
             out["required"] = required
         return out
-
-
-_LOCAL = re.compile(r'^[^\s@\x00-\x1f"(),:;<>\[\\\]]+$')
-_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$")
-
-
-def normalize_domain(name: str) -> str:
-    """Lower-case IDNA A-label of a domain name ('' when it is not one)."""
-    name = (name or "").strip().lower().rstrip(".")
-    try:
-        name = idna.encode(name, uts46=True).decode() if name else ""
-    except (idna.IDNAError, UnicodeError):
-        return ""
-    if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
-        return ""
-    return name
-
-
-def is_email(value: str, allow_empty_local: bool = False) -> bool:
-    """True for `local@domain` (UTF-8 local parts accepted), or `@domain` when allowed.
-
-    No list of reserved names: a mail server may well host `example.local` or `corp.test`.
-    """
-    if value.count("@") != 1:
-        return False
-    local, domain = value.split("@")
-    if not local:
-        if not allow_empty_local:
-            return False
-    elif len(local) > 64 or not _LOCAL.match(local) or ".." in local:
-        return False
-    elif local.startswith(".") or local.endswith("."):
-        return False
-    ascii_name = normalize_domain(domain)
-    return bool(ascii_name) and "." in ascii_name
 
 
 def _json_type(value) -> str:

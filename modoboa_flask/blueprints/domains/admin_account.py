@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 
 from ... import params
-from ...exceptions import BadRequest, ServiceError
+from ...addresses import check_local_part
+from ...exceptions import ServiceError
 from ...models import DOMAINADMINS, Domain, User
 from ...passwords import hash_password
 from ..identities.services import create_account
@@ -24,14 +25,6 @@ _FIELDS = {
 }
 
 
-def check_local_part(value: str) -> str:
-    """A bare local part: lower-cased, no '@', no spaces."""
-    local = (value or "").strip().lower()
-    if not local or "@" in local or any(c.isspace() for c in local) or len(local) > 64:
-        raise BadRequest("Enter a local part without '@' (for example: admin).", "admin_local_part")
-    return local
-
-
 def create_domain_admin(
     actor, domain: Domain, local_part: str, password: str | None, create_postmaster: bool
 ) -> User:
@@ -42,7 +35,7 @@ def create_domain_admin(
     Without a password the account gets an unusable random one until someone sets it.
     The caller grants it the domain.
     """
-    local = check_local_part(local_part)
+    local = check_local_part(local_part, "admin_local_part")
     address = f"{local}@{domain.name}"
     # Like Modoboa: a relay domain's postmaster is the relay target's business.
     wanted = create_postmaster and local != "postmaster" and domain.type == "domain"

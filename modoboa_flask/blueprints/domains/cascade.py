@@ -6,7 +6,7 @@ see either the old domain or the new one, never a mix.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from ... import mailops, params
 from ...exceptions import Conflict
@@ -37,28 +37,47 @@ def _renamed(column, old: str, new: str):
 
 
 def rename_domain_rows(domain: Domain, old: str, new: str) -> None:
-    """Rename every address that depends on *domain* from @old to @new (domain.name is set)."""
+    """Rename the addresses of *domain*'s own rows from @old to @new (domain.name is set).
+
+    Every statement is scoped by the domain's id (its aliases, its mailboxes and their
+    accounts, recipient rows linked to those): an address that merely ends in "@old" but
+    belongs to another tenant (an admin named "boss@old" whose mailbox is elsewhere, another
+    domain's mailbox allowed to send as "x@old") is left alone.
+    """
     clash = db.session.scalar(select(User.username).where(_in_domain(User.username, new)).limit(1))
     if clash is not None:
         raise Conflict(f"An account {display_address(clash)} already exists.", field="name")
     db.session.flush()
+    mailbox_ids = select(Mailbox.id).where(Mailbox.domain_id == domain.id)
+    account_ids = select(Mailbox.user_id).where(Mailbox.domain_id == domain.id)
+    alias_ids = select(Alias.id).where(Alias.domain_id == domain.id)
     statements = [
         update(Alias)
-        .where(_in_domain(Alias.address, old))
+        .where(Alias.domain_id == domain.id, _in_domain(Alias.address, old))
         .values(address=_renamed(Alias.address, old, new)),
-        # Recipients anywhere: other domains' aliases and the "@alias -> @old" mappings.
+        # Recipients pointing at this domain's mailboxes or aliases wherever they are (an
+        # unlinked "x@old" in another tenant's alias is that tenant's text), and this
+        # domain's own aliases' recipients (the "@alias -> @old" mappings).
         update(AliasRecipient)
-        .where(_in_domain(AliasRecipient.address, old))
+        .where(
+            _in_domain(AliasRecipient.address, old),
+            or_(
+                AliasRecipient.r_mailbox_id.in_(mailbox_ids),
+                AliasRecipient.r_alias_id.in_(alias_ids),
+                AliasRecipient.alias_id.in_(alias_ids),
+            ),
+        )
         .values(address=_renamed(AliasRecipient.address, old, new)),
         update(User)
-        .where(_in_domain(User.username, old))
+        .where(User.id.in_(account_ids), _in_domain(User.username, old))
         .values(username=_renamed(User.username, old, new)),
         update(User)
-        .where(_in_domain(User.email, old))
+        .where(User.id.in_(account_ids), _in_domain(User.email, old))
         .values(email=_renamed(User.email, old, new)),
         update(SenderAddress)
-        .where(_in_domain(SenderAddress.address, old))
+        .where(SenderAddress.mailbox_id.in_(mailbox_ids), _in_domain(SenderAddress.address, old))
         .values(address=_renamed(SenderAddress.address, old, new)),
+        # Quota rows are keyed by mailbox address: "@old" ones are exactly this domain's.
         # Stale usage rows under the new name would block the move (primary key).
         delete(Quota).where(_in_domain(Quota.username, new)),
         update(Quota)

@@ -10,10 +10,11 @@ from sqlalchemy import delete, select, update
 
 from ... import audit, params, signals
 from ...accounts import first_superuser
+from ...addresses import check_stored_local_part
 from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Alias, Domain, DomainAdmin, Mailbox, User
-from ...permissions import can_manage_account
+from ...permissions import can_manage_account, manageable_condition
 from ..dns import verification
 from .admin_account import create_domain_admin
 from .alias_services import (
@@ -165,6 +166,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
             .execution_options(synchronize_session=False)
         )
     if new_name != old_name:
+        _check_domain_accounts(actor, domain, "Renaming this domain would rename", "name")
         domain.name = new_name
         rename_domain_rows(domain, old_name, new_name)
         # A new name needs its own proof: else a verified domain could become gmail.com.
@@ -183,12 +185,37 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     return domain
 
 
+def _check_domain_accounts(actor, domain: Domain, change: str, field=None) -> None:
+    """Refuse renaming or deleting *domain* when that changes an account *actor* can't manage.
+
+    A peer's or a higher role's mailbox there blocks it; the actor's own mailbox is its call.
+    """
+    if actor.is_superuser:
+        return
+    stmt = (
+        select(User.username)
+        .join(Mailbox, Mailbox.user_id == User.id)
+        .where(Mailbox.domain_id == domain.id, User.id != actor.id)
+        .where(~manageable_condition(actor))
+        .order_by(User.username)
+        .limit(1)
+    )
+    username = db.session.scalar(stmt)
+    if username is not None:
+        raise PermissionDenied(
+            f"{change} the account {username}, which you may not manage: "
+            "ask a super administrator.",
+            field=field,
+        )
+
+
 def delete_domain(actor, domain: Domain, keep_mailboxes=True) -> None:
     """Delete *domain* and everything in it (accounts too when auto_account_removal is on)."""
     authorize(actor, "domains.delete", domain)
     own = select(Mailbox.id).where(Mailbox.user_id == actor.id, Mailbox.domain_id == domain.id)
     if db.session.scalar(own) is not None:
         raise PermissionDenied("You can't delete your own domain.")
+    _check_domain_accounts(actor, domain, "Deleting this domain would delete the mailbox of")
     if domain.aliases:
         signals.send(signals.domain_alias_deleted, domain_alias=list(domain.aliases))
     public = db.session.scalars(
@@ -197,6 +224,9 @@ def delete_domain(actor, domain: Domain, keep_mailboxes=True) -> None:
     if public:
         signals.send(signals.mailbox_alias_deleted, mailbox_alias=list(public))
     mailboxes = db.session.scalars(select(Mailbox).where(Mailbox.domain_id == domain.id)).all()
+    if not keep_mailboxes:
+        for mailbox in mailboxes:
+            check_stored_local_part(mailbox.address, mailbox.full_address, "delete")
     if mailboxes:
         signals.send(signals.mailbox_deleted, mailbox=list(mailboxes))
     remove_accounts = bool(params.get("admin.auto_account_removal"))

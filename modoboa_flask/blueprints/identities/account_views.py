@@ -8,19 +8,18 @@ from ...exceptions import ServiceError
 from ...extensions import db
 from ...htmx import hx_redirect
 from ...models import User
-from ...permissions import get_visible_or_404, require
+from ...permissions import can_manage_account, get_visible_or_404, require
 from . import bp, services
 from .account_tabs import account_tabs, mail_changes
 from .forms import AccountGeneralForm, DeleteAccountForm, mail_form_class
 from .views import service_error
 
 
-def _load(account_id):
+def _load(account_id, manage=False):
+    """The account if visible (else 404); with *manage*, 403 unless the user may change it."""
     account = get_visible_or_404(current_user, User, account_id)
-    try:
-        services.check_account_scope(current_user, account)
-    except ServiceError:
-        abort(404)
+    if manage and not can_manage_account(current_user, account):
+        abort(403)
     return account
 
 
@@ -82,6 +81,7 @@ def account_edit(account_id):
         actions=actions,
         delete_form=DeleteAccountForm(),
         operations=mailops.pending_operations(account.mailbox),
+        manageable=can_manage_account(current_user, account),
     )
 
 
@@ -89,7 +89,7 @@ def account_edit(account_id):
 @require("accounts.change")
 def account_tab(account_id, tab_id):
     """Save one tab and re-render it (200 with errors in place)."""
-    account = _load(account_id)
+    account = _load(account_id, manage=True)
     tab = tabs.find_tab(account_tabs(current_user, account), tab_id)
     if tab is None:
         abort(404)

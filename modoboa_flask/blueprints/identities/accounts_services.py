@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select, update
 
 from ... import audit, signals
 from ...accounts import set_password, set_role
+from ...addresses import domain_or_empty, normalize_address, username_problem
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import (
@@ -16,16 +17,13 @@ from ...models import (
     User,
 )
 from ...passwords import password_problems
-from ...permissions import assignable_roles, can_manage_account, is_domain_admin_of
+from ...permissions import assignable_roles, can_access, can_manage_account, is_domain_admin_of
 from ...sessions import end_sessions
 from . import mailboxes
 from .common import (
     NO_ACCESS,
     account_snapshot,
-    clean_list,
     hosted_domain,
-    normalize_address,
-    normalize_domain,
     not_found,
     record_change,
     require_perm,
@@ -48,17 +46,23 @@ def allowed_roles(actor, account=None) -> list[str]:
 
 
 def check_account_scope(actor, account: User) -> None:
-    """404 unless *actor* may manage *account* (in scope and not of a higher role)."""
-    if not can_manage_account(actor, account):
-        raise not_found()
+    """Refuse unless *actor* may manage *account*: 403 when it sees it (a peer), else 404."""
+    if can_manage_account(actor, account):
+        return
+    if actor.id == account.id:
+        raise PermissionDenied("Change your own account from your profile")
+    if can_access(actor, account):
+        raise PermissionDenied(f"You may not manage the account {account.username}")
+    raise not_found()
 
 
 def _check_username(actor, username: str, role: str, exclude_id=None) -> str:
     username = (username or "").strip()
     if role == SIMPLEUSERS:
         username = normalize_address(username, "username")
-    if not username or len(username) > 254 or any(c.isspace() for c in username):
-        raise BadRequest("Enter a valid username", field="username")
+    reason = username_problem(username)
+    if reason:
+        raise BadRequest(f"Enter a valid username ({reason})", field="username")
     # Before the uniqueness check: whether another tenant's address is taken must not show.
     check_username_domain(actor, username)
     stmt = select(User.id).where(func.lower(User.username) == username.lower())
@@ -80,7 +84,7 @@ def check_username_domain(actor, username: str) -> None:
     """
     if actor.is_superuser or "@" not in username:
         return
-    domain = hosted_domain(normalize_domain(username.rpartition("@")[2]))
+    domain = hosted_domain(domain_or_empty(username.rpartition("@")[2]))
     if domain is not None and not is_domain_admin_of(actor, domain):
         raise PermissionDenied(NO_ACCESS, field="username")
 
@@ -289,8 +293,3 @@ def delete_account(actor, account: User, keep_mb_dir=True) -> None:
     )
     db.session.delete(account)
     db.session.flush()
-
-
-def clean_addresses(values, field: str) -> list[str]:
-    """Addresses from a textarea or list, normalized (for forms)."""
-    return clean_list(values, field)

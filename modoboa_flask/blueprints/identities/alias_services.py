@@ -11,16 +11,14 @@ import secrets
 from sqlalchemy import delete, select
 
 from ... import audit, signals
+from ...addresses import clean_list, normalize_address, normalize_domain
 from ...exceptions import BadRequest, Conflict, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, Mailbox
 from ...permissions import is_domain_admin_of
 from .common import (
     administered_domain,
-    clean_list,
     find_domain,
-    normalize_address,
-    normalize_domain,
     not_found,
     record_change,
     require_perm,
@@ -57,7 +55,8 @@ def _resolve(alias: Alias, address: str) -> AliasRecipient:
 
 def set_recipients(alias: Alias, addresses) -> None:
     """Replace the recipients of *alias* (duplicates folded, at least one)."""
-    wanted = clean_list(addresses, "recipients")
+    # Recipients may be external: they never become a mail directory (see addresses.py).
+    wanted = clean_list(addresses, "recipients", strict=False)
     if not wanted:
         raise BadRequest("No recipient defined", field="recipients")
     current = {rcpt.address: rcpt for rcpt in alias.recipients}
@@ -121,7 +120,10 @@ def create_alias(
     if random_address:
         if domain is None or domain == "":
             raise BadRequest("A domain is required for a random address", field="domain")
-        name = domain.name if isinstance(domain, Domain) else normalize_domain(str(domain))
+        if isinstance(domain, Domain):
+            name = domain.name
+        else:
+            name = normalize_domain(str(domain), "domain")
         target = administered_domain(actor, name, "domain")
         address = _random_address(target)
     else:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ... import audit, signals
+from ...addresses import normalize_address
 from ...exceptions import BadRequest, PermissionDenied
 from ...extensions import db
 from ...models import Alias
 from .alias_services import drop_aliases, set_recipients, snapshot
-from .common import is_local_domain, normalize_address, record_change, split
+from .common import is_local_domain, record_change, split
 
 LOCAL_FORWARD = (
     "You can't define a forward to a local destination. "
@@ -43,7 +44,7 @@ def set_forward(actor, account, destinations, keep_copy) -> Alias | None:
         if not value:
             continue
         try:
-            dests.append(normalize_address(value, "destinations"))
+            dests.append(normalize_address(value, "destinations", strict=False))
         except BadRequest:
             raise BadRequest(f"Invalid mailbox syntax for {value}", field="destinations") from None
     dests = list(dict.fromkeys(dests))

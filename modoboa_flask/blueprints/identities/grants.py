@@ -5,16 +5,17 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from ... import signals
+from ...addresses import normalize_domain
 from ...exceptions import BadRequest, PermissionDenied
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Domain, DomainAdmin, User
 from ...permissions import is_domain_admin_of
-from .common import NO_ACCESS, normalize_domain
+from .common import NO_ACCESS
 
 
 def set_domains(actor, account: User, names) -> None:
     """Make *names* exactly the domains *account* administers (as far as *actor* may)."""
-    wanted = {normalize_domain(n) for n in (names or ()) if n and n.strip()}
+    wanted = {normalize_domain(n, "domains") for n in (names or ()) if n and n.strip()}
     if wanted and account.role not in (DOMAINADMINS, RESELLERS):
         raise BadRequest("Only administrators can administer domains", field="domains")
     domains = {d.name: d for d in db.session.scalars(select(Domain).where(Domain.name.in_(wanted)))}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 
 from ... import audit, mailops, signals
+from ...addresses import check_stored_local_part, clean_list, normalize_address
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
 from ...permissions import has_perm, is_domain_admin_of
-from .common import NO_ACCESS, administered_domain, clean_list, find_domain, split
+from .common import NO_ACCESS, administered_domain, check_address_scope, find_domain, split
 
 
 # --- quota --------------------------------------------------------------------------------
@@ -61,6 +62,8 @@ def mailbox_exists(local: str, domain_id: int, exclude_id=None) -> bool:
 
 def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
     """Create the mailbox of *account* with its self-alias and quota row."""
+    # Checked here too, where the mail directory's name is born (issue 11).
+    address = normalize_address(address, "email")
     local, domain_name = split(address)
     domain = administered_domain(actor, domain_name, "email")
     # Relay domains may hold local mailboxes too (split domains: Postfix's
@@ -103,8 +106,10 @@ def _retag(address: str, old: str, new: str) -> str:
 def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     """Move *mailbox* to *new_address*: self-alias, recipients, quota row, senders, maildir."""
     old = mailbox.full_address
+    new_address = normalize_address(new_address, "email")  # the new directory's name
     if new_address == old:
         return
+    check_stored_local_part(mailbox.address, old, "move")
     local, domain_name = split(new_address)
     domain = administered_domain(actor, domain_name, "email")
     if mailbox_exists(local, domain.id, exclude_id=mailbox.id):
@@ -207,19 +212,18 @@ def set_mailbox_aliases(actor, mailbox: Mailbox, addresses, enabled: bool = True
 
 def set_sender_addresses(actor, mailbox: Mailbox, addresses) -> None:
     """Make *addresses* the extra sender addresses of *mailbox*."""
-    wanted = clean_list(addresses, "sender_addresses")
+    # Sender addresses may be external: they never become a mail directory.
+    wanted = clean_list(addresses, "sender_addresses", strict=False)
     current = {row.address: row for row in mailbox.sender_addresses}
     for address in wanted:
         if address in current:
             continue
-        _, domain_name = split(address)
-        domain = find_domain(domain_name)
-        # External domains are allowed; a local one must be administered by the editor.
-        if domain is not None and not is_domain_admin_of(actor, domain):
-            raise PermissionDenied(NO_ACCESS, field="sender_addresses")
+        check_address_scope(actor, address, "sender_addresses")
         mailbox.sender_addresses.append(SenderAddress(address=address))
     for address, row in current.items():
         if address not in wanted:
+            # Removing is checked too: another tenant's grant is not this editor's to drop.
+            check_address_scope(actor, address, "sender_addresses")
             mailbox.sender_addresses.remove(row)
     db.session.flush()
 
@@ -230,6 +234,8 @@ def remove_mailbox(actor, mailbox: Mailbox, keep_dir: bool) -> None:
     from .alias_services import prune_empty_aliases
 
     address = mailbox.full_address
+    if not keep_dir:
+        check_stored_local_part(mailbox.address, address, "delete")
     signals.send(signals.mailbox_deleted, mailbox=mailbox)
     touched = list(
         db.session.scalars(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ... import signals, throttle
+from ...addresses import normalize_address
 from ...exceptions import BadRequest, PermissionDenied
 from ...models import User
 from .accounts_services import set_account_password
-from .common import account_snapshot, normalize_address, record_change
+from .common import account_snapshot, record_change
 
 PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secondary_email")
 
@@ -24,7 +25,7 @@ def update_profile(user: User, **fields) -> User:
             continue
         value = (fields[key] or "").strip()
         if key == "secondary_email" and value:
-            value = normalize_address(value, "secondary_email")
+            value = normalize_address(value, "secondary_email", strict=False)
         if key in ("first_name", "last_name"):
             value = value[:30]
         setattr(user, key, value or (None if key in ("phone_number", "secondary_email") else ""))

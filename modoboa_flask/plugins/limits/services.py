@@ -189,6 +189,7 @@ def set_user_limits(actor, account, values: dict) -> None:
         new, row = _check_value(name, raw), rows[name]
         if new == row.max_value:
             continue
+        _check_not_below_usage(allowed[name], account, row.max_value, new)
         if not actor.is_superuser:
             _take_from_pool(actor, own, allowed[name], row.max_value, new)
         changes[f"limit.{name}"] = [row.max_value, new]
@@ -198,6 +199,19 @@ def set_user_limits(actor, account, values: dict) -> None:
             f"Limits of account '{account.username}' modified by user {actor.username}",
             action="modify", obj=account, changes=changes, level="WARNING",
         )  # fmt: skip
+
+
+def _check_not_below_usage(tpl: LimitTemplate, account, old: int, new: int) -> None:
+    """Refuse lowering a limit under what *account* already uses (nor credit the pool for it)."""
+    if new == UNLIMITED or (old != UNLIMITED and new >= old):
+        return
+    used = usage(tpl, account)
+    if new < used:
+        raise BadRequest(
+            f"{tpl.label}: {account.username} already uses {used}; "
+            f"the limit can't be lower than that (asked {new}).",
+            field=tpl.name,
+        )
 
 
 def _take_from_pool(reseller, own: dict, tpl: LimitTemplate, old: int, new: int) -> None:

@@ -126,8 +126,8 @@ def parse_master_cf(text: str) -> list[str]:
 
 def scan_master_cf(actor, path: str) -> dict[str, list[str]]:
     """Load the smtp services of master.cf at *path*; delete unused ones it no longer has."""
-    if not has_perm(actor, "services.add"):
-        raise PermissionDenied("You may not manage Postfix services.")
+    if not has_perm(actor, "services.scan"):
+        raise PermissionDenied("Only super administrators may scan master.cf.")
     try:
         with open(path) as fh:
             found = parse_master_cf(fh.read())

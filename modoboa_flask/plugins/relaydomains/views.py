@@ -41,7 +41,7 @@ def index():
 
 
 @bp.post("/services/scan")
-@require("services.add")
+@require("services.scan")  # reads a server file and rewrites the global list: no role has it
 def scan():
     """Load the smtp services declared in master.cf; drop unused ones it no longer declares."""
     form = EmptyForm()

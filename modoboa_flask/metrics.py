@@ -117,8 +117,9 @@ def _allowed() -> bool:
 
 def _gauge(name: str, help_: str, samples: list[tuple[dict, float]]) -> list[str]:
     out = [f"# HELP {name} {help_}", f"# TYPE {name} gauge"]
+    # repr() keeps every digit (":g" would round a Unix time to the nearest 10,000 s).
     return out + [
-        f"{name}{_labels(**labels) if labels else ''} {value:g}" for labels, value in samples
+        f"{name}{_labels(**labels) if labels else ''} {value!r}" for labels, value in samples
     ]
 
 

@@ -136,11 +136,12 @@ def _changed(state, key) -> bool:
 
 
 def _check_request() -> None:
-    """404 for an `<int:...>` URL part no id column holds (werkzeug takes '٣' and 40-digit
+    """404 for an `<int:...>` URL part no integer column holds (werkzeug takes '٣' and 40-digit
     numbers); 400 for NUL bytes in a URL, query string or form: no column stores them."""
     view_args = request.view_args or {}
     for value in view_args.values():
-        if isinstance(value, int) and to_id(value) is None:
+        # Ids and positions (a filter rule's index may be 0) both fit a 32-bit column.
+        if isinstance(value, int) and not 0 <= value <= INT32[1]:
             abort(404)
     values = [*request.args.items(multi=True), *view_args.items()]
     # API bodies are JSON (its String fields refuse control characters); its own hooks

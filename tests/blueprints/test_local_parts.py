@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from modoboa_flask.blueprints.domains import services as domain_services
 from modoboa_flask.blueprints.identities import services
+from modoboa_flask.bounds import NUL
 from modoboa_flask.exceptions import BadRequest
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, Domain, Mailbox, MailboxOperation, User
@@ -38,6 +39,13 @@ def world(app):
         return populate()
 
 
+def refused_on_the_page(response, local: str, marker: str) -> bool:
+    """A field error (200 with *marker*); a NUL is refused before any form (400, bounds.py)."""
+    if "\x00" in local:
+        return response.status_code == 400 and NUL in response.text
+    return response.status_code == 200 and marker in response.text
+
+
 def _counts():
     return tuple(
         db.session.scalar(select(func.count()).select_from(model))
@@ -53,7 +61,7 @@ def test_account_creation_page_refuses(app, login, world, local):
         before = _counts()
     data = dict(NEW_USER, **{"general-username": f"{local}@test.com"})
     response = client.post("/identities/accounts/new", data=data, headers=HTMX)
-    assert response.status_code == 200 and "is-invalid" in response.text
+    assert refused_on_the_page(response, local, "is-invalid")
     with app.app_context():
         assert _counts() == before
 
@@ -67,7 +75,7 @@ def test_account_rename_page_refuses(app, login, world, local):
         data={"general-username": f"{local}@test.com", "general-role": "SimpleUsers",
               "general-is_active": "y"},
     )  # fmt: skip
-    assert response.status_code == 200 and "Account updated" not in response.text
+    assert refused_on_the_page(response, local, "") and "Account updated" not in response.text
     with app.app_context():
         assert user(account_id).username == "user@test.com"
         assert user(account_id).mailbox.address == "user"
@@ -83,7 +91,7 @@ def test_alias_creation_page_refuses(app, login, world, local):
         "/identities/aliases/new",
         data={"address": f"{local}@test.com", "recipients": "user@test.com", "enabled": "y"},
     )
-    assert response.status_code == 200 and "Invalid e-mail address" in response.text
+    assert refused_on_the_page(response, local, "Invalid e-mail address")
     with app.app_context():
         assert _counts() == before
 
@@ -92,8 +100,11 @@ def test_alias_creation_page_refuses(app, login, world, local):
 def test_wizard_refuses_the_admin_local_part(app, login, local):
     client = login()
     response = wizard(client, "new.com", headers=HTMX, create_admin="y", admin_local_part=local)
-    assert response.status_code == 200 and "HX-Redirect" not in response.headers
-    assert 'id="options-admin_local_part"' in response.text and "is-invalid" in response.text
+    assert (
+        refused_on_the_page(response, local, "is-invalid") and "HX-Redirect" not in response.headers
+    )
+    if "\x00" not in local:
+        assert 'id="options-admin_local_part"' in response.text
     with app.app_context():
         assert db.session.scalar(select(Domain.id).where(Domain.name == "new.com")) is None
 

@@ -19,4 +19,4 @@ from . import auth, errors  # noqa: E402
 errors.register(bp)
 bp.before_app_request(auth.authenticate)
 
-from . import account_views, aliases, cli, dns, docs, domainaliases, domains  # noqa: E402,F401
+from . import account_views, aliases, cli, dkim, dns, docs, domainaliases, domains  # noqa: E402,F401

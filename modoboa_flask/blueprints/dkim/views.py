@@ -60,31 +60,31 @@ def generate(domain_id):
     )
 
 
+ACTIVATED = (
+    "The new key signs from now on; retire the previous one once mail in transit is "
+    "delivered (a few days)."
+)
+RETIRED = "Key retired: you may now delete its DNS record."
+
+
 @bp.post("/domains/<int:domain_id>/keys/<int:key_id>/activate")
 @require("domains.view")
 def activate(domain_id, key_id):
     """Make a published pending key the signing key; needs confirm=1."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
-    confirm = request.form.get("confirm")
-    return _act(
-        domain,
-        lambda: services.activate_key(current_user, domain, key_id, confirm=confirm),
-        "The new key signs from now on; retire the previous one once mail in transit is "
-        "delivered (a few days).",
-    )
+    return _key_action(domain_id, key_id, services.activate_key, ACTIVATED)
 
 
 @bp.post("/domains/<int:domain_id>/keys/<int:key_id>/retire")
 @require("domains.view")
 def retire(domain_id, key_id):
     """Retire a previous key or discard a pending one; needs confirm=1."""
+    return _key_action(domain_id, key_id, services.retire_key, RETIRED)
+
+
+def _key_action(domain_id, key_id, service, message):
     domain = get_visible_or_404(current_user, Domain, domain_id)
     confirm = request.form.get("confirm")
-    return _act(
-        domain,
-        lambda: services.retire_key(current_user, domain, key_id, confirm=confirm),
-        "Key retired: you may now delete its DNS record.",
-    )
+    return _act(domain, lambda: service(current_user, domain, key_id, confirm=confirm), message)
 
 
 @bp.post("/domains/<int:domain_id>/check")

@@ -233,3 +233,30 @@ def test_domain_page_loads_the_dkim_tab(dkim_app, world):
     client = as_role(dkim_app, world, "da")
     page = client.get(f"/domains/{world['a']}").get_data(as_text=True)
     assert f'hx-get="/dkim/domains/{world["a"]}"' in page
+
+
+def test_key_files_go_only_when_the_change_is_committed(dkim_app, world):
+    from modoboa_flask.blueprints.dkim import services
+    from modoboa_flask.blueprints.domains import services as domain_services
+
+    from .conftest import admin
+
+    client = as_role(dkim_app, world, "super")
+    client.post(f"/dkim/domains/{world['a']}/settings", data={"enable_dkim": "1", **FAST})
+    with dkim_app.app_context():
+        (key,) = key_rows(world["a"])
+        path = key.private_key_path
+        services.retire_key(admin(), domain_named("a.test"), key.id, confirm=True)
+        db.session.rollback()  # e.g. a later step of the request failed
+        assert os.path.exists(path) and key_rows(world["a"])[0].state == "pending"
+        # Renaming the domain: its records are at the old name, so none counts as published.
+        key = key_rows(world["a"])[0]
+        key.published = True
+        db.session.commit()
+        domain_services.update_domain(admin(), domain_named("a.test"), name="renamed.test")
+        db.session.commit()
+        assert key_rows(world["a"])[0].published is False
+        domain_services.delete_domain(admin(), domain_named("renamed.test"))
+        assert os.path.exists(path)  # not before the commit
+        db.session.commit()
+    assert not os.path.exists(path)

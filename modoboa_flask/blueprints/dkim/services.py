@@ -213,7 +213,7 @@ def retire_key(actor: User, domain: Domain, key_id, confirm=False) -> DkimKey:
     _confirmed(confirm, f"retire the key of selector {key.selector}")
     was = key.state
     key.state, key.retired_at = "retired", utcnow()
-    keys.delete_key(_keys_dir()[0], key.private_key_path)
+    _unlink_after_commit(key.private_key_path)
     audit.record(
         f"DKIM key of selector {key.selector} retired for {domain.name} (was {was})",
         action="delete",
@@ -221,6 +221,41 @@ def retire_key(actor: User, domain: Domain, key_id, confirm=False) -> DkimKey:
         changes={"dkim_key": [f"{key.selector} ({was})", None]},
     )
     return key
+
+
+def _unlink_after_commit(path: str) -> None:
+    # A rolled-back retirement (or domain deletion) must not lose a key still in use.
+    db.session.info.setdefault("dkim_unlink", []).append(path)
+
+
+def unlink_committed(session) -> None:
+    """After a commit: delete the key files of keys retired (or domains deleted) in it."""
+    paths = session.info.pop("dkim_unlink", [])
+    if paths:
+        keys_dir = _keys_dir()[0]
+        for path in paths:
+            keys.delete_key(keys_dir, path)
+
+
+def forget_unlinks(session, previous_transaction) -> None:
+    """After the rollback of a whole transaction (not a savepoint): keep every key file."""
+    if previous_transaction.parent is None and not previous_transaction.nested:
+        session.info.pop("dkim_unlink", None)
+
+
+def domain_deleted(sender, *, domain, **extra) -> None:
+    """Delete the private keys of a deleted domain (once the deletion is committed)."""
+    for path in db.session.scalars(
+        select(DkimKey.private_key_path).where(DkimKey.domain_id == domain.id)
+    ):
+        _unlink_after_commit(path)
+
+
+def domain_modified(sender, *, domain, oldname=None, **extra) -> None:
+    """A renamed domain's records are at the old name: no key counts as published any more."""
+    if oldname and oldname != domain.name:
+        for key in live_keys(domain):
+            key.published = False
 
 
 # --- publication ---------------------------------------------------------------------------

@@ -51,6 +51,10 @@ class Config:
     DNSBL_PROVIDERS = ""
     # DNS queries in flight at once during a check (per domain).
     DNS_CONCURRENCY = 20
+    # Where DKIM private keys are written (created 0750 if missing); files are 0640, group
+    # DKIM_KEYS_GROUP (the signer's: "opendkim", or "_rspamd" for rspamd).
+    DKIM_KEYS_DIR = "/var/lib/dkim"
+    DKIM_KEYS_GROUP = "opendkim"
     # The relay every mail the application sends goes through (alerts, notifications).
     SMTP_HOST = "localhost"
     SMTP_PORT = 25
@@ -94,3 +98,4 @@ class TestConfig(Config):
     PARAMETER_DEFAULTS = {"core.rounds_number": 1000}
     # create_all() databases carry no Alembic revision (tests of /healthz turn it on).
     HEALTHZ_CHECK_MIGRATIONS = False
+    DKIM_KEYS_DIR = ""  # tests that make keys pass a temporary directory

@@ -170,6 +170,12 @@ def admin_params() -> list[Param]:
                "Domains created or renamed by resellers and domain administrators stay "
                "disabled until a DNS TXT record proves they own them (super administrators "
                "are exempt)"),
+        _admin("dkim_default_selector", "str", "modoboa", "Default DKIM selector",
+               "Selector of a domain's first DKIM key (later keys add the date)",
+               required=True),
+        _admin("dkim_default_key_length", "choice", "2048", "Default DKIM key size",
+               "Size in bits of new DKIM keys", choices=(("1024", "1024"), ("2048", "2048"),
+               ("4096", "4096"))),
         _admin("handle_mailboxes", "bool", False, "Handle mailboxes on filesystem",
                "Rename or remove mailboxes on the filesystem when they get renamed or "
                "removed within Modoboa"),

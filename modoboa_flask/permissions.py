@@ -287,3 +287,8 @@ def is_domain_admin_of(user, domain) -> bool:
         return True
     stmt = administered_domain_ids(user).subquery()
     return bool(db.session.scalar(select(stmt.c[0]).where(stmt.c[0] == domain.id)))
+
+
+def can_manage_dkim(user, domain) -> bool:
+    """True when *user* may manage *domain*'s DKIM keys: an administrator of that domain."""
+    return has_perm(user, "domains.view") and user.is_admin and is_domain_admin_of(user, domain)

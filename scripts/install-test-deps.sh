@@ -17,6 +17,7 @@ BASE_PKGS=(
     dovecot-sieve dovecot-managesieved
     slapd ldap-utils
     bind9
+    opendkim opendkim-tools
     sqlite3
     libldap2-dev libsasl2-dev
 )

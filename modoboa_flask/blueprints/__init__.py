@@ -10,6 +10,7 @@ def register_blueprints(app):
     """Register every area's blueprint and the root redirect."""
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
+    from .dkim import bp as dkim_bp
     from .dns import bp as dns_bp
     from .domains import bp as domains_bp
     from .filters import bp as filters_bp
@@ -21,7 +22,7 @@ def register_blueprints(app):
     from .user import bp as user_bp
 
     areas = (auth_bp, dashboard_bp, domains_bp, identities_bp, imports_bp, mailserver_bp,
-             settings_bp, stats_bp, user_bp, dns_bp, filters_bp)  # fmt: skip
+             settings_bp, stats_bp, user_bp, dns_bp, filters_bp, dkim_bp)  # fmt: skip
     for bp in areas:
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
     from .api import bp as api_bp

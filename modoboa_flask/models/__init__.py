@@ -16,6 +16,7 @@ from .core import (
     UserParameter,
     UserSession,
 )
+from .dkim import DKIM_STATES, DkimKey
 from .dns import DNSBLResult, DomainCheck, DomainVerification, MXRecord
 from .domains import Domain, DomainAdmin, DomainAlias
 from .identities import Alias, AliasRecipient, Mailbox, MailboxOperation, Quota, SenderAddress
@@ -28,7 +29,9 @@ __all__ = [
     "AliasRecipient",
     "ApiToken",
     "Base",
+    "DKIM_STATES",
     "DNSBLResult",
+    "DkimKey",
     "DOMAINADMINS",
     "Domain",
     "DomainAdmin",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin
@@ -30,6 +30,15 @@ class Domain(TimestampMixin, Base):
     aliases: Mapped[list[DomainAlias]] = relationship(
         back_populates="target", cascade="all, delete-orphan", order_by="DomainAlias.name"
     )
+    # Modoboa 2.x's DKIM columns, kept so an upgraded database keeps its keys; they mirror
+    # the domain's *active* key (rotation state lives in admin_dkimkey).
+    enable_dkim: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    dkim_key_selector: Mapped[str] = mapped_column(
+        String(30), default="modoboa", server_default="modoboa"
+    )
+    dkim_key_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dkim_public_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    dkim_private_key_path: Mapped[str] = mapped_column(String(254), default="", server_default="")
     owner = relationship("User", foreign_keys=[owner_id])
 
     def __repr__(self) -> str:

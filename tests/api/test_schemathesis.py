@@ -40,7 +40,7 @@ def api_schema(app, world):
 def test_api_matches_its_document(api_schema, mode):
     schema, headers = api_schema
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 24
+    assert len(operations) == 26
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode, headers=headers))

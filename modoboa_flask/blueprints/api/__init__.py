@@ -23,9 +23,10 @@ from . import (  # noqa: E402,F401
     account_views,
     aliases,
     cli,
+    dkim,
     dns,
     docs,
     domainaliases,
     domains,
-    statistics,  # noqa: E402,F401
+    statistics,
 )

@@ -319,12 +319,63 @@ def _rua_reachable(lookup: Lookup, domain: str, uri: str) -> bool:
 # --- DKIM -----------------------------------------------------------------------------------
 
 
-def check_dkim(lookup: Lookup, domain: str) -> Result:
-    """DKIM: no key is managed here yet, so there is nothing to compare with."""
-    return Result(
-        UNKNOWN,
-        "DKIM keys are not managed by this server yet: the published key cannot be compared.",
-    )
+@dataclass(frozen=True)
+class DkimKeySpec:
+    """What the DKIM check needs of one key: where it is published and what it must say."""
+
+    selector: str
+    public_key: str
+    state: str  # pending, active or previous
+
+
+def dkim_published(lookup: Lookup, domain: str, key: DkimKeySpec) -> bool:
+    """True when `selector._domainkey.domain` publishes exactly *key*'s public key."""
+    from ..dkim.keys import parse_record, record_name
+
+    records = [parse_record(t) for t in lookup.txt(record_name(key.selector, domain))]
+    records = [r for r in records if r]
+    return len(records) == 1 and records[0]["p"] == key.public_key
+
+
+def check_dkim(
+    lookup: Lookup, domain: str, keys: list[DkimKeySpec], enabled: bool, records: dict
+) -> tuple[Result, dict[str, bool]]:
+    """DKIM: each managed key's TXT record holds its public key; also {selector: published}.
+
+    *records* maps selectors to the zone line to publish (shown when one is missing).
+    """
+    if not keys:
+        if enabled:
+            return Result(WARNING, "DKIM is enabled but the domain has no key yet."), {}
+        return Result(UNKNOWN, "DKIM signing is not enabled for this domain."), {}
+    try:
+        seen = {key.selector: dkim_published(lookup, domain, key) for key in keys}
+    except DnsUnavailable as exc:
+        return Result(UNKNOWN, f"DKIM could not be checked: {exc}."), {}
+    by_state = {state: [k for k in keys if k.state == state] for state in ("active", "pending")}
+    missing = [k for k in keys if not seen[k.selector] and k.state in ("active", "pending")]
+    record = "\n".join(records[k.selector] for k in missing)
+    if not enabled:
+        return Result(UNKNOWN, "DKIM signing is disabled for this domain (keys are kept)."), seen
+    problems = []
+    for key in by_state["active"]:
+        if not seen[key.selector]:
+            problems.append(
+                f"the active key (selector {key.selector}) is not published or differs from "
+                "ours: receivers cannot verify the signatures"
+            )
+    if problems:
+        return Result(ERROR, "DKIM: " + "; ".join(problems) + ". Publish:", record), seen
+    pending = [k.selector for k in by_state["pending"] if not seen[k.selector]]
+    if pending:
+        return Result(
+            WARNING,
+            f"The new key (selector {', '.join(pending)}) is not visible in DNS yet: publish "
+            "it; it can become active once it is seen.",
+            record,
+        ), seen
+    active = ", ".join(k.selector for k in by_state["active"]) or "none yet"
+    return Result(OK, f"DKIM keys are published (signing selector: {active})."), seen
 
 
 # --- MTA-STS and TLS-RPT (RFC 8461, RFC 8460) ---------------------------------------------

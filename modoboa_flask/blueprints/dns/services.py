@@ -30,6 +30,7 @@ from ...models import (
 )
 from ...params import get as param
 from ...permissions import visible_domains
+from ..dkim import services as dkim_services
 from . import checks, verification
 from .checks import ERROR, OK, UNKNOWN, WARNING, Result
 from .resolver import DnsUnavailable, Lookup, dnsbl_name, dnsbl_providers, make_resolver
@@ -37,9 +38,9 @@ from .resolver import DnsUnavailable, Lookup, dnsbl_name, dnsbl_providers, make_
 # RFC 2606 / RFC 6761 names: they never have public DNS, checking them only makes noise.
 RESERVED_NAMES = ("test", "example", "invalid", "localhost")
 CHECKS = ("mx", "dnsbl", "spf", "dkim", "dmarc", "mta_sts", "autoconfig", "rdns", "verification")
-# Checks that make the list's badge: optional records (MTA-STS, autoconfig) and a DKIM key
-# this server does not manage yet would otherwise turn every domain yellow.
-BADGE_CHECKS = ("mx", "dnsbl", "spf", "dmarc", "rdns", "verification")
+# Checks that make the list's badge: optional records (MTA-STS, autoconfig) would otherwise
+# turn every domain yellow. DKIM counts only where it is enabled (else it is "unknown").
+BADGE_CHECKS = ("mx", "dnsbl", "spf", "dkim", "dmarc", "rdns", "verification")
 ALERT_CHECKS = ("mx", "dnsbl")
 CHECK_NOW_INTERVAL = 60  # seconds between two "Check now" of one domain
 LABELS = {
@@ -165,7 +166,7 @@ def check_domain(domain: Domain, options: Options | None = None) -> Outcome:
     names = list(dict.fromkeys(mx.name for mx in mxs))
     networks = param("admin.valid_mxs").split() if param("admin.enable_mx_checks") else []
     outcome.results["spf"] = checks.check_spf(lookup, domain.name, pairs, networks)
-    outcome.results["dkim"] = checks.check_dkim(lookup, domain.name)
+    outcome.results["dkim"] = dkim_services.check_publication(domain, lookup)
     outcome.results["dmarc"] = checks.check_dmarc(lookup, domain.name)
     outcome.results["mta_sts"] = checks.check_mta_sts(lookup, domain.name, names)
     outcome.results["autoconfig"] = checks.check_autoconfig(lookup, domain.name, names)
@@ -311,6 +312,11 @@ def _listed(lookup: Lookup, address: str, provider: str) -> str | None:
     # 127.255.255.x = Spamhaus-style "query refused" codes: not a listing.
     real = [c for c in codes if c.startswith("127.") and not c.startswith("127.255.255.")]
     return real[0] if real else ""
+
+
+def store_result(domain: Domain, check: str, result: Result) -> None:
+    """Store one check's result (a check run outside `check_domain`, e.g. DKIM's)."""
+    _store(domain, {check: result}, utcnow())
 
 
 def _store(domain, results: dict[str, Result], now, keep_previous: bool = False) -> None:

@@ -30,7 +30,8 @@ class MapReport:
     modified: list[str] = field(default_factory=list)  # changed by hand: kept as they are
 
 
-def _md5(text: str) -> str:
+def md5(text: str) -> str:
+    """The checksum recorded for a generated file."""
     return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - a change detector, not security
 
 
@@ -59,9 +60,9 @@ def parse_map_file(path: str) -> dict[str, str]:
     return values
 
 
-def read_checksums(destdir: str) -> dict[str, tuple[str, str]]:
+def read_checksums(destdir: str, filename: str = CHECKSUM_FILE) -> dict[str, tuple[str, str]]:
     """{filename: (dbtype, md5)} from the checksum file (empty when there is none)."""
-    path = os.path.join(destdir, CHECKSUM_FILE)
+    path = os.path.join(destdir, filename)
     refuse_link(path)
     if not os.path.exists(path):
         return {}
@@ -95,7 +96,7 @@ def generate_postfix_maps(
             with open(path) as fh:
                 current = fh.read()
             known = recorded.get(pmap.filename)
-            if known is None or known[1] != _md5(current):
+            if known is None or known[1] != md5(current):
                 report.modified.append(pmap.filename)
                 checksums[pmap.filename] = known or (dbtype, "")
                 continue
@@ -105,7 +106,7 @@ def generate_postfix_maps(
                 connection = {k: existing[k] for k in _CONNECTION_KEYS if k in existing}
         text = render_map(pmap, dbtype, connection, commandline)
         write_private(path, text, group="postfix")
-        checksums[pmap.filename] = (dbtype, _md5(text))
+        checksums[pmap.filename] = (dbtype, md5(text))
         report.written.append(pmap.filename)
     lines = "".join(f"{name}:{dbtype}:{digest}\n" for name, (dbtype, digest) in checksums.items())
     write_private(os.path.join(destdir, CHECKSUM_FILE), lines, group="postfix")

@@ -70,3 +70,14 @@ document.addEventListener("drop", (event) => {
   document.body.appendChild(form);
   form.submit();
 });
+
+// Copy buttons: <button data-copy="#element-id"> copies that element's text (DKIM records).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source || !navigator.clipboard) return;
+  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
+    button.textContent = "Copied";
+  });
+});

@@ -55,9 +55,13 @@ class Config:
     attributes: dict = field(default_factory=dict)  # first_name/last_name/email -> attribute
 
     @classmethod
-    def load(cls) -> Config:
-        """Read the parameters."""
-        get = params.get
+    def load(cls, values: dict | None = None) -> Config:
+        """Read the parameters; *values* (typed, by `core.` key) win (unsaved form values)."""
+        values = values or {}
+
+        def get(key):
+            return values[key] if key in values else params.get(key)
+
         tls = get("core.ldap_tls_method") if get("core.ldap_secured") else ""
         host = get("core.ldap_server_address")
         if ":" in host and not host.startswith("["):
@@ -328,9 +332,12 @@ class Step:
     message: str
 
 
-def check_connection(sample_user: str = "") -> list[Step]:
-    """Connect, bind, search for *sample_user* and list their admin groups, step by step."""
-    config = Config.load()
+def check_connection(sample_user: str = "", values: dict | None = None) -> list[Step]:
+    """Connect, bind, search for *sample_user* and list their admin groups, step by step.
+
+    *values* are `core.ldap_*` values to try instead of the saved ones.
+    """
+    config = Config.load(values)
     steps: list[Step] = []
     tls = {"ldaps": " over TLS (ldaps)", "starttls": " with StartTLS"}.get(config.tls_method, "")
     try:

@@ -51,13 +51,13 @@ def _filter_ok(value):
     """An LDAP filter: enclosed and balanced parentheses, with the %(user)s placeholder."""
     if not value:
         return
-    depth = 0
-    for char in value:
+    depth, closed_early = 0, False
+    for index, char in enumerate(value):
         depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0 or not (value.startswith("(") and value.endswith(")")):
-        raise ParamError("The filter must be enclosed in balanced parentheses")
+        # Back to depth 0 before the end: "(a)(b)" is two filters, ")(" worse.
+        closed_early = closed_early or (depth <= 0 and index < len(value) - 1)
+    if closed_early or depth != 0 or not value.startswith("("):
+        raise ParamError("The filter must be one expression in balanced parentheses")
     if "%(user)s" not in value:
         raise ParamError("The filter must contain the %(user)s placeholder")
     try:

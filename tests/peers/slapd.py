@@ -81,7 +81,7 @@ class SlapdInstance:
 
     The suffix entry itself is added when the LDIF does not contain it. The root DN is
     ``cn=admin,<suffix>`` with password *rootpw*; anonymous users may bind and read everything
-    but userPassword, which each user may change (the password-modify extended operation).
+    but userPassword; each user may change their own entry (password-modify operation too).
     With *tls* = (certificate, key) slapd offers StartTLS on `uri` and listens on
     `ldaps_uri` too.
     """
@@ -140,6 +140,7 @@ access to attrs=userPassword
     by anonymous auth
     by * none
 access to *
+    by self write
     by * read
 """
 

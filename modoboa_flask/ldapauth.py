@@ -11,6 +11,7 @@ through `escape_dn_chars`, so `*)(uid=*` is looked up literally.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -135,6 +136,20 @@ def connect(config: Config):
     if config.tls_method == "starttls":
         conn.start_tls_s()
     return conn
+
+
+@contextlib.contextmanager
+def _connection(config: Config, step: str):
+    """A connection closed after use; any LDAP error becomes DirectoryUnavailable (logged)."""
+    conn = None
+    try:
+        conn = connect(config)
+        yield conn
+    except ldap.LDAPError as exc:
+        raise _unavailable(config, step, exc) from None
+    finally:
+        if conn is not None:
+            _close(conn)
 
 
 def _close(conn) -> None:
@@ -267,15 +282,8 @@ def authenticate(login: str, password: str) -> DirectoryUser | None:
     if not login or not password:
         return None
     config = Config.load()
-    conn = None
-    try:
-        conn = connect(config)
+    with _connection(config, "authentication") as conn:
         return _check(conn, config, login, password)
-    except ldap.LDAPError as exc:
-        raise _unavailable(config, "authentication", exc) from None
-    finally:
-        if conn is not None:
-            _close(conn)
 
 
 def ldap_hash(raw: str) -> str:
@@ -303,9 +311,7 @@ def change_password(login: str, old: str, new: str) -> bool:
     if not login or not old:
         return False
     config = Config.load()
-    conn = None
-    try:
-        conn = connect(config)
+    with _connection(config, "password change") as conn:
         user = _check(conn, config, login, old)
         if user is None:
             return False
@@ -314,11 +320,6 @@ def change_password(login: str, old: str, new: str) -> bool:
         else:
             value = ldap_hash(new).encode()
             conn.modify_s(user.dn, [(ldap.MOD_REPLACE, config.password_attribute, [value])])
-    except ldap.LDAPError as exc:
-        raise _unavailable(config, "password change", exc) from None
-    finally:
-        if conn is not None:
-            _close(conn)
     log.info("LDAP password of %s changed", user.dn)
     return True
 

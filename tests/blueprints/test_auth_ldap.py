@@ -57,6 +57,12 @@ def _account(app, username):
         }
 
 
+def _set(app, key, value):
+    with app.app_context():
+        params.set(key, value)
+        db.session.commit()
+
+
 def _domain_exists(app, name):
     with app.app_context():
         return db.session.scalar(select(Domain.id).where(Domain.name == name)) is not None
@@ -97,9 +103,7 @@ def test_crypt_password_and_existing_domain(app, client, server):
 
 def test_no_domain_or_mailbox_when_auto_creation_is_off(app, client, server):
     configure(app, server.port)
-    with app.app_context():
-        params.set("admin.auto_create_domain_and_mailbox", "no")
-        db.session.commit()
+    _set(app, "admin.auto_create_domain_and_mailbox", "no")
     assert _login(client, "alice@example.com", PASSWORDS["alice"]).status_code == 303
     account = _account(app, "alice@example.com")
     assert account["mailbox"] is None and account["is_local"] is False
@@ -171,7 +175,28 @@ def test_directory_down_local_accounts_log_in_ldap_users_do_not(app, client, own
     assert _login(fresh, "admin", "password").status_code == 303
 
 
-def test_slow_directory_times_out(app, client):
+def test_ldap_logins_share_the_login_throttle(app, client, server):
+    configure(app, server.port)
+    for _attempt in range(app.config["LOGIN_THROTTLE_ATTEMPTS"]):
+        assert _login(client, "alice@example.com", "Wrong1234").status_code == 401
+    response = _login(client, "alice@example.com", PASSWORDS["alice"])
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert _account(app, "alice@example.com") is None  # the directory was not even asked
+
+
+def test_disabled_ldap_account_is_refused_like_a_wrong_password(app, client, server):
+    configure(app, server.port)
+    assert _login(client, "alice@example.com", PASSWORDS["alice"]).status_code == 303
+    with app.app_context():
+        db.session.scalar(
+            select(User).where(User.username == "alice@example.com")
+        ).is_active = False
+        db.session.commit()
+    response = _login(app.test_client(), "alice@example.com", PASSWORDS["alice"])
+    assert response.status_code == 401
+
+
+def test_slow_directory_times_out(app, client, caplog):
     # A server that accepts connections and never answers.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -183,6 +208,8 @@ def test_slow_directory_times_out(app, client):
         elapsed = time.monotonic() - started
         assert response.status_code == 503
         assert elapsed < 10
+        port = silent.getsockname()[1]
+        assert f"LDAP authentication failed on ldap://127.0.0.1:{port}" in caplog.text
         assert _login(client, "admin", "password").status_code == 303
     finally:
         silent.close()
@@ -191,9 +218,7 @@ def test_slow_directory_times_out(app, client):
 def test_directory_is_the_only_judge_of_the_password(app, client, own_server):
     configure(app, own_server.port)
     # A scheme change would re-hash a local password at login: not an LDAP user's.
-    with app.app_context():
-        params.set("core.password_scheme", "sha256crypt")
-        db.session.commit()
+    _set(app, "core.password_scheme", "sha256crypt")
     assert _login(client, "alice@example.com", PASSWORDS["alice"]).status_code == 303
     stored = _account(app, "alice@example.com")["password"]
     assert _login(app.test_client(), "alice@example.com", PASSWORDS["alice"]).status_code == 303

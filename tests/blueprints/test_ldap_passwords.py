@@ -21,9 +21,11 @@ def alice(app):
             "/auth/login", data={"username": "alice@example.com", "password": PASSWORDS["alice"]}
         )
         assert response.status_code == 303
+        # Yield outside the app context: requests would reuse it (and its old snapshot).
         with app.app_context():
             user = db.session.scalar(select(User).where(User.username == "alice@example.com"))
-            yield {"server": server, "client": client, "id": user.id, "stored": user.password}
+            found = {"server": server, "client": client, "id": user.id, "stored": user.password}
+        yield found
 
 
 def _stored(app, user_id):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import replace
 
 from flask import current_app, has_app_context
@@ -66,6 +67,11 @@ def _filter_ok(value):
         raise ParamError("Invalid syntax (write a literal % as %%)") from None
 
 
+def _readable_file_ok(value):
+    if value and not os.access(value, os.R_OK):
+        raise ParamError(f"Cannot read {value} on this server")
+
+
 def _networks_ok(value):
     for item in value.split():
         try:
@@ -109,7 +115,8 @@ def core_params() -> list[Param]:
               choices=(("ldaps", "ldaps://"), ("starttls", "StartTLS"))),
         _core("ldap_ca_certificate", "str", "", "CA certificate file",
               "PEM file of the authority that signed the server's certificate (empty: "
-              "the system's trusted authorities)", visible_if=_SECURED),
+              "the system's trusted authorities)", visible_if=_SECURED,
+              validator=_readable_file_ok),
         _core("ldap_timeout", "int", 5, "Timeout",
               "Seconds to wait for the LDAP server to connect or answer before giving up",
               visible_if=_LDAP, min_value=1, max_value=60),

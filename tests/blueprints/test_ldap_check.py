@@ -83,9 +83,16 @@ def test_test_connection_needs_the_settings_permission(app, login):
 
 
 def test_parameters_page_offers_the_button_with_ldap_fields(app, login):
+    configure(app, 389, ldap_bind_password="Sup3r-secret")
     page = login().get("/settings/parameters").text
     assert 'id="ldap-check"' in page
     assert 'data-visible-if="core-authentication_type=ldap"' in page
+    assert "Sup3r-secret" not in page  # the bind password is never sent back
+
+
+def test_ca_certificate_must_be_readable(app):
+    with app.app_context(), pytest.raises(params.ParamError, match="Cannot read"):
+        params.set("core.ldap_ca_certificate", "/nonexistent/ca.pem")
 
 
 @pytest.mark.parametrize(

@@ -102,3 +102,18 @@ def test_hashed_attribute_when_not_user_password(app, alice):
     conn = ldap.initialize(alice["server"].uri)
     found = conn.search_s(dn("alice"), ldap.SCOPE_BASE, attrlist=["description"])
     assert found[0][1]["description"][0].startswith(b"{CRYPT}$6$")
+
+
+def test_account_form_says_why_no_password_can_be_set(app, alice, login):
+    client = login()  # a super administrator
+    data = {
+        "general-username": "alice@example.com",
+        "general-role": "SimpleUsers",
+        "general-is_active": "y",
+        "general-password": "Another123",
+        "general-password2": "Another123",
+    }
+    response = client.post(f"/identities/accounts/{alice['id']}/tab/general", data=data)
+    assert response.status_code == 200
+    assert "password is kept in the LDAP directory" in response.text
+    assert _stored(app, alice["id"]) == alice["stored"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import request
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
@@ -68,7 +70,7 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def _refuse(ip: str, username: str, message: str = BAD_CREDENTIALS, status: int = 401):
+def _refuse(ip: str, username: str, message: str = BAD_CREDENTIALS, status: int = 401) -> NoReturn:
     """Count and log a failed login, then raise LoginRefused."""
     db.session.rollback()  # nothing half-done by a refused login is kept
     throttle.record_failure(throttle.WEB, ip, username.lower())

@@ -249,7 +249,10 @@ def _check(conn, config: Config, login: str, password: str) -> DirectoryUser | N
         dn = config.dn_template % {"user": escape_dn_chars(login)}
         if not _user_bind(conn, dn, password):
             return None
-        attrs = _read(conn, config, dn)
+        try:
+            attrs = _read(conn, config, dn)
+        except (ldap.NO_SUCH_OBJECT, ldap.INSUFFICIENT_ACCESS):
+            attrs = {}  # a directory that hides entries from their owners: the login is all
     else:
         _service_bind(conn, config)
         entry = _entry(conn, config, login)

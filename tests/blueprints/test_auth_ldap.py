@@ -164,6 +164,19 @@ def test_local_account_still_logs_in(app, client, server):
     assert _login(client, "admin", "password").status_code == 303
 
 
+def test_directory_password_never_replaces_a_local_accounts_own(app, client, server):
+    configure(app, server.port)
+    _set(app, "core.password_scheme", "sha256crypt")  # a local login would re-hash
+    with app.app_context():
+        # A local account named like a directory user.
+        user_id = factories.make_user(username="bob@example.com", password="Local1234")
+        stored = db.session.get(User, user_id).password
+        assert stored.startswith("{SHA512-CRYPT}$6$rounds=1000$")
+    assert _login(client, "bob@example.com", PASSWORDS["bob"]).status_code == 303
+    account = _account(app, "bob@example.com")
+    assert account["password"] == stored and account["is_local"] is True
+
+
 def test_directory_down_local_accounts_log_in_ldap_users_do_not(app, client, own_server):
     configure(app, own_server.port)
     assert _login(client, "alice@example.com", PASSWORDS["alice"]).status_code == 303

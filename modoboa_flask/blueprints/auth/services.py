@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import request
+from flask import g, request
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
@@ -54,6 +54,7 @@ def authenticate(username: str, password: str) -> User:
         if not user.is_active:
             _refuse(ip, username)
         throttle.forget_failures(throttle.WEB, ip, username.lower())
+        g.login_checked_by_directory = True  # log_in must not store this password locally
         return user
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     # Unknown usernames, LDAP accounts and accounts whose stored value is no hash (which
@@ -92,7 +93,9 @@ def _dummy_hash() -> str:
 def log_in(user: User, password: str, remember: bool) -> None:
     """Open a server-side session for *user* and log the login."""
     open_session(user)
-    rehash_if_needed(user, password)
+    # A password the directory accepted may differ from a local account's own one.
+    if not g.get("login_checked_by_directory"):
+        rehash_if_needed(user, password)
     user.last_login = utcnow()
     audit.record(
         f"User '{user.username}' successfully logged in",

@@ -110,6 +110,23 @@ def test_no_domain_or_mailbox_when_auto_creation_is_off(app, client, server):
     assert not _domain_exists(app, "example.com")
 
 
+def test_a_limit_refuses_the_creation_and_nothing_is_written(app, client, server):
+    from modoboa_flask.exceptions import LimitReached
+
+    configure(app, server.port)
+
+    def refuse(sender, object_type, **extra):
+        if object_type == "mailboxes":
+            raise LimitReached("Mailboxes: limit reached")
+
+    with signals.can_create_object.connected_to(refuse, sender=app):
+        response = _login(client, "alice@example.com", PASSWORDS["alice"])
+    assert response.status_code == 403
+    assert b"Your account could not be created" in response.data
+    assert _account(app, "alice@example.com") is None
+    assert not _domain_exists(app, "example.com")  # the domain went with the rest
+
+
 def test_direct_bind_admin_group_member_and_entry_without_mail(app, client, server):
     configure(app, server.port, ldap_auth_method="directbind")
     # dave is in the posixGroup "admins": a domain administrator of his mail domain.

@@ -5,14 +5,10 @@ from pathlib import Path
 
 import ldap
 import pytest
-from flask_migrate import upgrade
 
-from modoboa_flask.accounts import load_initial_data
-from modoboa_flask.extensions import db
-from tests import factories
-from tests.conftest import make_app
 from tests.ldap_directory import PASSWORDS, configure, directory, dn
-from tests.mailserver.conftest import mail_database_url
+from tests.mailserver.conftest import fixture_app
+from tests.mailserver.fixtureset import PASSWORD
 from tests.peers import dovecot as dc
 from tests.peers import require
 from tests.peers._proc import make_peer_dir, remove_peer_dir
@@ -23,27 +19,14 @@ LDAP_MODULE = Path("/usr/lib/dovecot/modules/auth/libauthdb_ldap.so")
 
 @pytest.fixture(scope="module")
 def world():
-    """slapd, a migrated database with alice (LDAP, via a web login) and a local mailbox."""
-    with directory() as server, mail_database_url() as url:
-        root = make_peer_dir("mailroot")
-        app = make_app(DATABASE_URL=url, MAIL_HOME_TEMPLATE=f"{root}/%d/%n", DOVEADM_PATH="")
-        try:
-            with app.app_context():
-                upgrade()
-                load_initial_data()
-                factories.make_mailbox(factories.make_domain("example.com"), "local")
-            configure(app, server.port)
-            login = app.test_client().post(
-                "/auth/login",
-                data={"username": "alice@example.com", "password": PASSWORDS["alice"]},
-            )
-            assert login.status_code == 303
-            yield app, server
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-            remove_peer_dir(root)
+    """slapd and the fixture database (example.com, user@example.com) plus alice from LDAP."""
+    with directory() as server, fixture_app() as app:
+        configure(app, server.port)
+        login = app.test_client().post(
+            "/auth/login", data={"username": "alice@example.com", "password": PASSWORDS["alice"]}
+        )
+        assert login.status_code == 303
+        yield app, server
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +71,7 @@ def test_ldap_account_authenticates_against_the_directory(dovecot, world):
 
 
 def test_local_account_still_authenticates(dovecot):
-    assert dovecot.auth_test("local@example.com", factories.PASSWORD)
+    assert dovecot.auth_test("user@example.com", PASSWORD)
 
 
 def test_a_password_changed_in_the_directory_is_the_one_that_works(dovecot, world):

@@ -25,7 +25,8 @@ def set_password(user: User, raw: str, *, is_creation: bool = False, keep_sessio
 
 def rehash_if_needed(user: User, raw: str) -> bool:
     """After a successful login, re-hash a password stored with an older scheme."""
-    if not needs_rehash(user.password, params.get("core.password_scheme")):
+    # An LDAP account's password was checked by the directory: never keep a local copy.
+    if not user.is_local or not needs_rehash(user.password, params.get("core.password_scheme")):
         return False
     user.password = hash_password(
         raw, params.get("core.password_scheme"), params.get("core.rounds_number")

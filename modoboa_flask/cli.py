@@ -25,6 +25,7 @@ def init_app(app):
     app.cli.command("load-initial-data")(load_initial_data_command)
     app.cli.command("migrate-from-modoboa")(migrate_from_modoboa_command)
     app.cli.command("repair")(repair_command)
+    app.cli.command("ldap-check")(ldap_check_command)
 
 
 @click.option("--admin-username", default="admin", show_default=True)
@@ -80,3 +81,17 @@ def _plugins_initial_data() -> list[str]:
         signals.send(signals.initial_data_loaded, extname=name)
     signals.send(signals.initial_data_loaded, extname="core")
     return done
+
+
+@click.option("--user", "sample_user", default="", help="A login to look up (e.g. an address).")
+def ldap_check_command(sample_user):
+    """Check the LDAP settings: connect, bind, find --user; exit status 1 when a step fails."""
+    from . import ldapauth
+
+    if not ldapauth.enabled():
+        click.echo("Authentication type is not LDAP (core.authentication_type).", err=True)
+    steps = ldapauth.check_connection(sample_user)
+    for step in steps:
+        click.echo(f"[{'OK' if step.ok else 'FAILED'}] {step.name}: {step.message}")
+    if not all(step.ok for step in steps):
+        raise SystemExit(1)

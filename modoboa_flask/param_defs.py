@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import replace
 
 from flask import current_app, has_app_context
@@ -13,6 +14,7 @@ from .params import Param, ParamError
 _LDAP = ("authentication_type", "ldap")
 _SEARCHBIND = ("ldap_auth_method", "searchbind")
 _DIRECTBIND = ("ldap_auth_method", "directbind")
+_SECURED = ("ldap_secured", True)
 _API = ("enable_api_communication", True)
 
 
@@ -40,6 +42,34 @@ def _dn_template_ok(value):
         raise ParamError("Invalid syntax") from None
     if "%(user)s" not in value:
         raise ParamError("Invalid syntax")
+    import ldap.dn
+
+    if not ldap.dn.is_dn(value % {"user": "toto"}):
+        raise ParamError("Invalid syntax: not a distinguished name")
+
+
+def _filter_ok(value):
+    """An LDAP filter: enclosed and balanced parentheses, with the %(user)s placeholder."""
+    if not value:
+        return
+    depth, closed_early = 0, False
+    for index, char in enumerate(value):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        # Back to depth 0 before the end: "(a)(b)" is two filters, ")(" worse.
+        closed_early = closed_early or (depth <= 0 and index < len(value) - 1)
+    if closed_early or depth != 0 or not value.startswith("("):
+        raise ParamError("The filter must be one expression in balanced parentheses")
+    if "%(user)s" not in value:
+        raise ParamError("The filter must contain the %(user)s placeholder")
+    try:
+        value % {"user": "toto"}
+    except (KeyError, ValueError, TypeError):
+        raise ParamError("Invalid syntax (write a literal % as %%)") from None
+
+
+def _readable_file_ok(value):
+    if value and not os.access(value, os.R_OK):
+        raise ParamError(f"Cannot read {value} on this server")
 
 
 def _networks_ok(value):
@@ -79,6 +109,17 @@ def core_params() -> list[Param]:
               "the LDAP server", visible_if=_LDAP, min_value=1, max_value=65535),
         _core("ldap_secured", "bool", False, "Use a secured connection",
               "Use an SSL/TLS connection (ldaps://) to access the LDAP server", visible_if=_LDAP),
+        _core("ldap_tls_method", "choice", "ldaps", "Secured connection type",
+              "ldaps:// (TLS from the start, usually port 636) or StartTLS (port 389)",
+              visible_if=_SECURED,
+              choices=(("ldaps", "ldaps://"), ("starttls", "StartTLS"))),
+        _core("ldap_ca_certificate", "str", "", "CA certificate file",
+              "PEM file of the authority that signed the server's certificate (empty: "
+              "the system's trusted authorities)", visible_if=_SECURED,
+              validator=_readable_file_ok),
+        _core("ldap_timeout", "int", 5, "Timeout",
+              "Seconds to wait for the LDAP server to connect or answer before giving up",
+              visible_if=_LDAP, min_value=1, max_value=60),
         _core("ldap_is_active_directory", "bool", False, "Active Directory",
               "Tell if the LDAP server is an Active Directory one", visible_if=_LDAP),
         _core("ldap_admin_groups", "str", "", "Administrator groups",
@@ -103,12 +144,20 @@ def core_params() -> list[Param]:
               visible_if=_SEARCHBIND),
         _core("ldap_search_base", "str", "", "Users search base", "The distinguished name "
               "of the search base used to find users", visible_if=_SEARCHBIND, required=True),
-        _core("ldap_search_filter", "str", "(mail=%(user)s)", "Search filter", "An optional "
-              "filter string (e.g. '(objectClass=person)')", visible_if=_SEARCHBIND,
-              required=True),
+        _core("ldap_search_filter", "str", "(mail=%(user)s)", "Search filter", "The filter "
+              "finding a user, with %(user)s for the login (e.g. "
+              "'(&(objectClass=person)(uid=%(user)s))')", visible_if=_SEARCHBIND,
+              required=True, validator=_filter_ok),
         _core("ldap_user_dn_template", "str", "", "User DN template", "The template used to "
               "construct a user's DN. It should contain one placeholder (ie. %(user)s)",
               visible_if=_DIRECTBIND, required=True, validator=_dn_template_ok),
+        _core("ldap_first_name_attribute", "str", "givenName", "First name attribute",
+              "The LDAP attribute copied into the first name of new accounts",
+              visible_if=_LDAP),
+        _core("ldap_last_name_attribute", "str", "sn", "Last name attribute",
+              "The LDAP attribute copied into the last name of new accounts", visible_if=_LDAP),
+        _core("ldap_email_attribute", "str", "mail", "E-mail attribute",
+              "The LDAP attribute holding the user's e-mail address", visible_if=_LDAP),
     ]  # fmt: skip
     params = [
         _core("authentication_type", "choice", "local", "Authentication type",

@@ -17,6 +17,7 @@ The limits are `LOGIN_THROTTLE_ATTEMPTS` failures inside `LOGIN_THROTTLE_WINDOW`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, request
@@ -88,11 +89,16 @@ def checked_password(channel: str, username: str, password: str, stored: str) ->
     checking; a mismatch is counted and committed at once, because the refusal that follows
     rolls the request back. Call it before the request writes anything.
     """
+    return checked(channel, username, lambda: verify_password(password, stored))
+
+
+def checked(channel: str, username: str, check: Callable[[], bool]) -> bool:
+    """Run the password *check* of *username* under the budgets (see `checked_password`)."""
     address = client_address()
     wait = retry_after(channel, address, username)
     if wait:
         raise Throttled(wait)
-    if verify_password(password, stored):
+    if check():
         return True
     record_failure(channel, address, username)
     db.session.commit()

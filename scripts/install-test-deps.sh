@@ -14,7 +14,7 @@ set -euo pipefail
 BASE_PKGS=(
     postfix postfix-sqlite postfix-pgsql postfix-mysql
     dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sqlite dovecot-pgsql dovecot-mysql
-    dovecot-sieve dovecot-managesieved
+    dovecot-sieve dovecot-managesieved dovecot-ldap
     slapd ldap-utils
     bind9
     opendkim opendkim-tools

@@ -24,6 +24,13 @@ CORE_DEFAULTS = {
     "ldap_admin_groups": "",
     "ldap_group_type": "posixgroup",
     "ldap_groups_search_base": "",
+    # Not in 1.6: StartTLS, a private CA, the timeout and the attribute names.
+    "ldap_tls_method": "ldaps",
+    "ldap_ca_certificate": "",
+    "ldap_timeout": 5,
+    "ldap_first_name_attribute": "givenName",
+    "ldap_last_name_attribute": "sn",
+    "ldap_email_attribute": "mail",
     "sender_address": "noreply@modoboa.org",
     "enable_api_communication": True,
     "check_new_versions": True,

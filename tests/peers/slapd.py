@@ -14,6 +14,7 @@ from ._proc import (
     make_peer_dir,
     remove_peer_dir,
     run,
+    run_checked,
     stop_pid,
     tail,
     wait_tcp,
@@ -22,6 +23,7 @@ from ._proc import (
 SLAPD = "/usr/sbin/slapd"
 SLAPADD = "/usr/sbin/slapadd"
 SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
+OPENSSL = "/usr/bin/openssl"
 
 
 def available() -> bool:
@@ -34,6 +36,34 @@ def ssha(password: str, salt: bytes | None = None) -> str:
     salt = salt if salt is not None else os.urandom(8)
     digest = hashlib.sha1(password.encode() + salt).digest()
     return "{SSHA}" + base64.b64encode(digest + salt).decode()
+
+
+def make_test_ca(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path, Path]:
+    """Write a throwaway CA and a server certificate for *host* (an IP) signed by it.
+
+    Returns (ca.pem, server.pem, server.key); EC keys keep it fast.
+    """
+    directory = Path(directory)
+    ca_key, ca, key, csr, cert = (
+        directory / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem")
+    )
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    steps = [
+        [OPENSSL, "req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "2",
+         "-subj", "/CN=modoboa test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [OPENSSL, "req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", f"/CN={host}"],
+    ]  # fmt: skip
+    for args in steps:
+        run_checked(args)
+    (directory / "server.ext").write_text(
+        f"subjectAltName=IP:{host}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+    )
+    run_checked(
+        [OPENSSL, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", cert, "-days", "2", "-extfile", directory / "server.ext"]
+    )  # fmt: skip
+    return ca, cert, key
 
 
 def _base_entry(suffix: str) -> str:
@@ -51,7 +81,9 @@ class SlapdInstance:
 
     The suffix entry itself is added when the LDIF does not contain it. The root DN is
     ``cn=admin,<suffix>`` with password *rootpw*; anonymous users may bind and read everything
-    but userPassword.
+    but userPassword; each user may change their own entry (password-modify operation too).
+    With *tls* = (certificate, key) slapd offers StartTLS on `uri` and listens on
+    `ldaps_uri` too.
     """
 
     def __init__(
@@ -62,6 +94,7 @@ class SlapdInstance:
         rootpw: str = "secret",
         schemas: tuple[str, ...] = SCHEMAS,
         timeout: float = 30,
+        tls: tuple[Path, Path] | None = None,
     ):
         self.suffix = suffix
         self.entries_ldif = entries_ldif
@@ -71,6 +104,8 @@ class SlapdInstance:
         self.timeout = timeout
         self.dir: Path | None = None
         self.port: int | None = None
+        self.tls = tls
+        self.ldaps_port: int | None = None
         self._proc: subprocess.Popen | None = None
 
     @property
@@ -78,8 +113,16 @@ class SlapdInstance:
         """The ldap:// URI to connect to."""
         return f"ldap://127.0.0.1:{self.port}"
 
+    @property
+    def ldaps_uri(self) -> str:
+        """The ldaps:// URI (only with *tls*)."""
+        return f"ldaps://127.0.0.1:{self.ldaps_port}"
+
     def _slapd_conf(self) -> str:
         includes = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in self.schemas)
+        if self.tls:
+            cert, key = self.tls
+            includes += f"TLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n"
         return f"""\
 {includes}modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -97,6 +140,7 @@ access to attrs=userPassword
     by anonymous auth
     by * none
 access to *
+    by self write
     by * read
 """
 
@@ -117,17 +161,47 @@ access to *
         if added.returncode != 0:
             self._fail(f"slapadd failed:\n{added.stdout}{added.stderr}")
         self.port = free_port()
+        urls = f"{self.uri}/"
+        if self.tls:
+            self.ldaps_port = free_port()
+            urls += f" {self.ldaps_uri}/"
         # -d 0: stay in the foreground (no double fork), so the Popen PID is slapd itself.
         with open(self.dir / "slapd.log", "wb") as log:
             self._proc = subprocess.Popen(
-                [SLAPD, "-f", str(conf), "-h", f"{self.uri}/", "-d", "0"],
+                [SLAPD, "-f", str(conf), "-h", urls, "-d", "0"],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
             )
-        if not wait_tcp(self.port, timeout=self.timeout, alive=lambda: self._proc.poll() is None):
-            self._fail(f"slapd did not open {self.uri}")
+        alive = lambda: self._proc.poll() is None  # noqa: E731
+        for port in filter(None, (self.port, self.ldaps_port)):
+            if not wait_tcp(port, timeout=self.timeout, alive=alive):
+                self._fail(f"slapd did not open port {port}")
         return self
+
+    def modify(self, dn: str, changes: list) -> None:
+        """Apply python-ldap *changes* to *dn* as the root DN (tests change the directory)."""
+        import ldap
+
+        conn = ldap.initialize(self.uri)
+        try:
+            conn.simple_bind_s(self.rootdn, self.rootpw)
+            conn.modify_s(dn, changes)
+        finally:
+            conn.unbind_s()
+
+    def bind_ok(self, dn: str, password: str) -> bool:
+        """True when *dn* can bind with *password*."""
+        import ldap
+
+        conn = ldap.initialize(self.uri)
+        try:
+            conn.simple_bind_s(dn, password)
+            return True
+        except ldap.INVALID_CREDENTIALS:
+            return False
+        finally:
+            conn.unbind_s()
 
     def _fail(self, message: str):
         log = tail(self.dir / "slapd.log")

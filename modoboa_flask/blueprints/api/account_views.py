@@ -149,6 +149,17 @@ def accounts_password(pk):
         # Before the password check: a peer's password must not be guessable from here.
         call(identity_services.check_account_scope, g.actor, account)
     data = PASSWORD.load(json_body(), update=True)
+    if not account.is_local:
+        # An LDAP account: the directory checks the current password and takes the new one.
+        call(
+            identity_services.change_directory_password,
+            account,
+            data["password"],
+            data["new_password"],
+            throttle.API,
+            error_fields=("password", "new_password"),
+        )
+        return done(None, 200)
     # Without the throttle this would let an administrator guess users' current passwords
     # (which they may reuse elsewhere) at full speed.
     errors = {}

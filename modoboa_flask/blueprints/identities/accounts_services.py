@@ -33,6 +33,10 @@ from .grants import set_domains
 MASTER_ONLY_SUPERADMINS = "Only super administrators are allowed for this mode"
 TAKEN = "An account with this username already exists"
 UNAVAILABLE = "This username is not available"
+DIRECTORY_PASSWORD = (
+    "This account's password is kept in the LDAP directory: change it there, or let the "
+    "user change it from their profile"
+)
 _PROFILE_FIELDS = ("first_name", "last_name", "language", "phone_number", "secondary_email")
 
 
@@ -124,8 +128,13 @@ def create_account(
     language="en",
     phone_number=None,
     secondary_email=None,
+    mailbox=True,
 ) -> User:
-    """Create an account (with its mailbox when it has an e-mail address)."""
+    """Create an account (with its mailbox when it has an e-mail address).
+
+    `mailbox=False` creates none, even for a simple user (an LDAP account created while
+    automatic domain/mailbox creation is off).
+    """
     require_perm(actor, "accounts.add")
     if role not in allowed_roles(actor, None):
         raise BadRequest(
@@ -153,11 +162,11 @@ def create_account(
         account.password = password_hash
     db.session.add(account)
     db.session.flush()
-    if role == SIMPLEUSERS:
+    if role == SIMPLEUSERS and mailbox:
         if email and normalize_address(email, "email") != username:
             raise BadRequest("Must be equal to the username for simple users", field="email")
         email = username
-    if email:
+    if email and mailbox:
         mailbox = mailboxes.create_mailbox(actor, account, normalize_address(email, "email"), quota)
         mailboxes.set_mailbox_aliases(actor, mailbox, aliases, enabled=account.is_active)
         mailboxes.set_sender_addresses(actor, mailbox, sender_addresses)
@@ -262,6 +271,9 @@ def set_account_password(actor, account: User, raw: str, keep_session=None) -> N
     if actor.id != account.id:
         require_perm(actor, "accounts.change")
         check_account_scope(actor, account)
+    if not account.is_local:
+        # The directory is the only judge of an LDAP account's password: no local copy.
+        raise BadRequest(DIRECTORY_PASSWORD, field="password")
     if True in signals.collect(signals.password_change, user=account):
         raise PermissionDenied("This account's password can't be changed here", field="password")
     _check_password(raw)

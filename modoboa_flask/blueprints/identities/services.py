@@ -19,6 +19,7 @@ from .grants import administered_domain_names
 from .mailboxes import mailbox_alias_addresses
 from .self_service import (
     PROFILE_FIELDS,
+    change_directory_password,
     change_own_password,
     password_change_allowed,
     update_profile,
@@ -29,6 +30,7 @@ __all__ = [
     "PROFILE_FIELDS",
     "administered_domain_names",
     "allowed_roles",
+    "change_directory_password",
     "change_own_password",
     "check_account_scope",
     "check_alias_scope",

@@ -9,7 +9,7 @@ import sys
 import click
 from flask import current_app
 
-from ... import locks, params
+from ... import ldapauth, locks, params
 from ...exceptions import ServiceError
 from ...passwords import SCHEME_CHOICES
 from . import bp, dovecot, generator, mailboxops, postfix_conf
@@ -94,9 +94,14 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
 )
 @click.option("--managesieve-port", default=4190, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--managesieve-address", help="ManageSieve listen address (default: Dovecot's).")
+@click.option(
+    "--ldap",
+    is_flag=True,
+    help="Also write dovecot-ldap.conf.ext (from the LDAP parameters) and its passdb.",
+)
 def generate_dovecot_conf_command(
     destdir, dburl, dict_dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool,
-    sieve, managesieve_port, managesieve_address,
+    sieve, managesieve_port, managesieve_address, ldap,
 ):  # fmt: skip
     """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
     database = _database(dburl)
@@ -118,7 +123,7 @@ def generate_dovecot_conf_command(
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     include = dovecot.render_conf_include(
-        destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool
+        destdir, database.driver, uid=owner, gid=group, postfix_spool=postfix_spool, ldap=ldap
     )
     if sieve:
         include += dovecot.render_sieve_include(
@@ -133,9 +138,17 @@ def generate_dovecot_conf_command(
         dovecot.write_private(os.path.join(destdir, dovecot.CONF_INCLUDE), include)
         if master:
             dovecot.write_private(os.path.join(destdir, dovecot.MASTER_USERS), master)
+        if ldap:
+            # 0640 like the SQL file: it holds the bind password.
+            ldap_conf = dovecot.render_ldap_conf(ldapauth.Config.load())
+            dovecot.write_private(os.path.join(destdir, dovecot.LDAP_CONF), ldap_conf)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     names = f"{dovecot.SQL_CONF}, {dovecot.DICT_CONF} and {dovecot.CONF_INCLUDE}"
+    if ldap:
+        names = f"{dovecot.SQL_CONF}, {dovecot.DICT_CONF}, {dovecot.LDAP_CONF} and " + (
+            dovecot.CONF_INCLUDE
+        )
     click.echo(f"Wrote {names} to {os.path.abspath(destdir)}.")
     if master:
         click.echo(f"Wrote {dovecot.MASTER_USERS} (the Sieve master user).")

@@ -134,3 +134,18 @@ def log_query(filters: dict):
 def known_loggers() -> list[str]:
     """Distinct logger names present in the log (for the filter's choices)."""
     return list(db.session.scalars(select(Log.logger).distinct().order_by(Log.logger)))
+
+
+def check_ldap(raw: dict, sample_user: str) -> list:
+    """Run the LDAP connection check with the General tab's submitted (unsaved) values."""
+    from ...ldapauth import Step, check_connection
+
+    definitions = app_params("core")
+    values, errors = params.validate(definitions, params.values("core"), raw)
+    labels = {p.name: p.label for p in definitions}
+    if errors:
+        return [
+            Step("Settings", False, f"{labels[name]}: {message}")
+            for name, message in errors.items()
+        ]
+    return check_connection(sample_user.strip(), {f"core.{k}": v for k, v in values.items()})

@@ -12,7 +12,7 @@ from ...htmx import is_htmx
 from ...permissions import require
 from . import bp, info
 from .forms import layout, param_form, show_errors, submitted
-from .services import PERMISSION, app_params, save_values
+from .services import PERMISSION, app_params, check_ldap, save_values
 
 
 def param_tab(app_name: str, label: str, level="A", user=None, formdata=None) -> dict:
@@ -80,6 +80,16 @@ def save_parameters(app_name):
         saved=saved,
         action=url_for("settings.save_parameters", app_name=app_name),
     )
+
+
+@bp.post("/parameters/ldap-check")
+@require(PERMISSION)
+def ldap_check():
+    """Try the LDAP values of the General tab (saved or not) and report each step."""
+    definitions = app_params("core")
+    form = param_form(definitions, params.values("core"), "core", request.form)
+    steps = check_ldap(submitted(form, definitions), request.form.get("ldap_check_user", ""))
+    return render_template("settings/_ldap_check.html", steps=steps)
 
 
 def _all_tabs(app_name, posted):

@@ -88,7 +88,10 @@ def key_path(keys_dir: str, domain: str, selector: str) -> str:
     if not _DOMAIN_RE.fullmatch(domain) or ".." in domain or not SELECTOR_RE.fullmatch(selector):
         raise BadRequest("Invalid domain name or selector for a key file name.")
     root = os.path.realpath(keys_dir)
-    path = os.path.join(root, f"{domain}.{selector}.pem")
+    # Named after the DNS record: "._domainkey." (an underscore no selector or domain holds)
+    # keeps the name unique; "<domain>.<selector>" let x.example + selector com.a overwrite
+    # (and retire) the key of x.example.com + selector a, another tenant's domain.
+    path = os.path.join(root, f"{record_name(selector, domain)}.pem")
     if os.path.dirname(os.path.realpath(path)) != root:
         raise BadRequest("Refusing a key path outside the DKIM key directory.")
     return path

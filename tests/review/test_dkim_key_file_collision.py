@@ -1,0 +1,31 @@
+"""Two tenants' DKIM keys must never share a private key file."""
+
+import os
+
+from modoboa_flask.blueprints.dkim import services
+from modoboa_flask.extensions import db
+from modoboa_flask.models import Domain
+from tests import factories
+from tests.dkim.conftest import admin, dkim_app, keys_dir  # noqa: F401
+
+
+def test_selector_with_dots_cannot_clobber_another_domains_key(dkim_app):
+    with dkim_app.app_context():
+        victim = db.session.get(Domain, factories.make_domain("x.example.com"))
+        attacker = db.session.get(Domain, factories.make_domain("x.example"))
+        db.session.commit()
+        good = services.generate_key(admin(), victim, selector="a")
+        db.session.commit()
+        with open(good.private_key_path) as fh:
+            before = fh.read()
+        try:
+            bad = services.generate_key(admin(), attacker, selector="com.a")
+            db.session.commit()
+        except Exception:  # a refusal is fine too
+            db.session.rollback()
+            bad = None
+        if bad is not None:
+            assert bad.private_key_path != good.private_key_path
+        with open(good.private_key_path) as fh:
+            assert fh.read() == before
+        assert os.path.exists(good.private_key_path)

@@ -6,7 +6,7 @@ from modoboa_flask.blueprints.dkim import services
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Domain
 from tests import factories
-from tests.dkim.conftest import admin, dkim_app, keys_dir  # noqa: F401
+from tests.dkim.conftest import admin
 
 
 def test_selector_with_dots_cannot_clobber_another_domains_key(dkim_app):

@@ -14,6 +14,7 @@ from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, DomainAlias
 from ...permissions import can_access
 from ..dns import verification
+from .cascade import revoke_foreign_senders
 from .common import authorize
 from .names import display_name, ensure_name_free, normalize_domain_name
 
@@ -40,6 +41,7 @@ def add_alias_row(actor, domain: Domain, name: str, enabled: bool = True) -> Dom
     internal.recipients.append(AliasRecipient(address=f"@{domain.name}"))
     db.session.add_all([domain_alias, internal])
     db.session.flush()
+    revoke_foreign_senders(name, domain.id)
     signals.send(signals.domain_alias_created, user=actor, domain_alias=domain_alias)
     audit.record(
         f"Domain alias '{name}' added",
@@ -77,6 +79,8 @@ def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAl
             domain_alias.name = name
             if internal is not None:
                 internal.address = f"@{name}"
+            db.session.flush()
+            revoke_foreign_senders(name, domain_alias.target_id)
     if "enabled" in changes:
         domain_alias.enabled = bool(changes["enabled"])
         if internal is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, or_, select, update
 
-from ... import mailops, params
+from ... import audit, mailops, params
 from ...exceptions import Conflict
 from ...extensions import db
 from ...models import (
@@ -91,6 +91,29 @@ def rename_domain_rows(domain: Domain, old: str, new: str) -> None:
         for mailbox in mailboxes:
             mailops.schedule_rename(mailbox, f"{mailbox.address}@{old}")
     _expire_loaded()
+    revoke_foreign_senders(new, domain.id)
+
+
+def revoke_foreign_senders(name: str, domain_id: int) -> None:
+    """Drop the grants to send as "x@<name>" of mailboxes outside domain *domain_id*.
+
+    Called when *name* becomes hosted (a new domain, a domain alias, a rename), so that it
+    belongs to *domain_id*'s tenant: such a grant was given while the address was external
+    (anyone may plant one), and would let another tenant's mailbox send as this domain,
+    signed by its DKIM key.
+    """
+    foreign = select(Mailbox.id).where(Mailbox.domain_id != domain_id)
+    stmt = delete(SenderAddress).where(
+        _in_domain(SenderAddress.address, name), SenderAddress.mailbox_id.in_(foreign)
+    )
+    revoked = db.session.execute(stmt.execution_options(**_NO_SYNC)).rowcount
+    if revoked:
+        audit.record(
+            f"{revoked} sender address grant(s) in '{name}' of mailboxes of other domains revoked",
+            action="delete",
+            level="WARNING",
+        )
+        _expire_loaded()
 
 
 def delete_domain_rows(domain: Domain, *, keep_mailboxes: bool, remove_accounts: bool) -> None:

@@ -21,6 +21,7 @@ from ...models import (
     SenderAddress,
     User,
 )
+from ...permissions import can_access
 from .names import display_address
 
 _NO_SYNC = {"synchronize_session": False}
@@ -36,7 +37,7 @@ def _renamed(column, old: str, new: str):
     return func.replace(column, f"@{old}", f"@{new}")
 
 
-def rename_domain_rows(domain: Domain, old: str, new: str) -> None:
+def rename_domain_rows(domain: Domain, old: str, new: str, actor=None) -> None:
     """Rename the addresses of *domain*'s own rows from @old to @new (domain.name is set).
 
     Every statement is scoped by the domain's id (its aliases, its mailboxes and their
@@ -44,9 +45,13 @@ def rename_domain_rows(domain: Domain, old: str, new: str) -> None:
     belongs to another tenant (an admin named "boss@old" whose mailbox is elsewhere, another
     domain's mailbox allowed to send as "x@old") is left alone.
     """
-    clash = db.session.scalar(select(User.username).where(_in_domain(User.username, new)).limit(1))
+    clash = db.session.scalar(select(User).where(_in_domain(User.username, new)).limit(1))
     if clash is not None:
-        raise Conflict(f"An account {display_address(clash)} already exists.", field="name")
+        if actor is None or can_access(actor, clash):
+            raise Conflict(f"An account {display_address(clash.username)} already exists.",
+                           field="name")  # fmt: skip
+        # No existence oracle: another tenant's account is not named to this actor.
+        raise Conflict("This name is not available.", field="name")
     db.session.flush()
     mailbox_ids = select(Mailbox.id).where(Mailbox.domain_id == domain.id)
     account_ids = select(Mailbox.user_id).where(Mailbox.domain_id == domain.id)

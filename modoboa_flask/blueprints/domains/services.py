@@ -169,7 +169,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     if new_name != old_name:
         _check_domain_accounts(actor, domain, "Renaming this domain would rename", "name")
         domain.name = new_name
-        rename_domain_rows(domain, old_name, new_name)
+        rename_domain_rows(domain, old_name, new_name, actor=actor)
         # A new name needs its own proof: else a verified domain could become gmail.com.
         verification.start(actor, domain, enable=domain.enabled)
     changed = audit.diff(before, snapshot(domain))

@@ -138,3 +138,13 @@ def test_behind_a_proxy_the_allow_list_sees_the_client_not_the_proxy():
             db.create_all()
         response = app.test_client().get("/metrics", headers=forwarded)
         assert response.status_code == allowed  # without ProxyFix: 127.0.0.1, the proxy
+
+
+def test_made_up_methods_do_not_grow_the_counters(app, scrape):
+    """Anyone may send any method token: each must not become a new series (memory)."""
+    client = app.test_client()
+    for n in range(20):
+        client.open("/healthz", method=f"BOGUS{n}")
+    body = scrape()
+    assert "BOGUS" not in body
+    assert 'method="other"' in body

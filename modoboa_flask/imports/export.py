@@ -151,6 +151,9 @@ def account_rows(user, stmt: Select | None = None, with_passwords: bool = False)
             .where(DomainAdmin.user_id.in_(chunk))
             .order_by(Domain.name)
         )
+        if not user.is_superuser:
+            # A peer's other domains are another tenant's: its page hides them too.
+            grants = grants.where(Domain.id.in_(visible_domains(user).with_only_columns(Domain.id)))
         for user_id, name in db.session.execute(grants):
             administered.setdefault(user_id, []).append(name)
         for account_id in chunk:

@@ -35,6 +35,7 @@ ACTIONS = {
     "seen": "Mark as read",
     "stop": "Stop processing rules",
 }
+MAX_SIZE = 2**31 - 1  # kilobytes; a larger Sieve number is refused by the server
 ACTIONS_WITH_ARG = {"fileinto", "copy", "redirect", "reject"}
 MAX_DAYS = 30  # Pigeonhole's default sieve_vacation_max_period is 60 days; 30 is plenty.
 _HEADER_NAME = re.compile(r"[!-9;-~]+")  # RFC 5322 field-name: printable ASCII but ':'
@@ -118,9 +119,13 @@ def validate_rule(rule: Rule) -> Rule:
         if cond.field == "size":
             if cond.op not in SIZE_OPS:
                 raise BadRequest("Size compares with 'over' or 'under'.", field="conditions")
-            if not str(cond.value).strip().isdigit():
-                raise BadRequest("Size is a number of kilobytes.", field="conditions")
-            cond.value = str(int(cond.value))
+            size = str(cond.value).strip()
+            # ASCII digits only ('²'.isdigit() is true, int('²') fails), at most 2^31-1 K.
+            if not (size.isascii() and size.isdigit()) or len(size) > 10 or int(size) > MAX_SIZE:
+                raise BadRequest(
+                    f"Size is a number of kilobytes (at most {MAX_SIZE}).", field="conditions"
+                )
+            cond.value = str(int(size))
             continue
         if cond.op not in TEXT_OPS:
             raise BadRequest(f"Unknown comparison {cond.op!r}.", field="conditions")

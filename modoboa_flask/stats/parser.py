@@ -177,6 +177,10 @@ class MaillogParser:
         )  # fmt: skip
 
     def _reject(self, stamp: datetime, text: str) -> Iterator[Event]:
+        if text.count("; from=<") != 1:
+            # The client chose the addresses, subject or HELO this line repeats: a second
+            # "; from=<" makes it ambiguous, and a guess could charge another tenant's domain.
+            return
         match = _REJECT.match(text)
         if not match:
             return

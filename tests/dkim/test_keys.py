@@ -56,7 +56,7 @@ def test_only_three_key_sizes(bad):
 def test_key_files_are_0640_inside_the_directory_only(tmp_path):
     root = tmp_path / "keys"
     path = keys.write_key(str(root), "no-such-group-here", "example.com", "sel", b"PEM\n")
-    assert path == os.path.join(os.path.realpath(root), "example.com.sel.pem")
+    assert path == os.path.join(os.path.realpath(root), "sel._domainkey.example.com.pem")
     assert mode(path) == 0o640 and mode(root) == 0o750
     for domain in ("../evil", "a/b", ".hidden", "x..y"):
         with pytest.raises(BadRequest):
@@ -70,7 +70,7 @@ def test_a_linked_key_directory_or_file_is_refused(tmp_path):
         keys.write_key(str(tmp_path / "link"), "g", "example.com", "sel", b"x")
     root = tmp_path / "keys"
     root.mkdir()
-    os.symlink("/etc/passwd", root / "example.com.sel.pem")
+    os.symlink("/etc/passwd", root / "sel._domainkey.example.com.pem")
     with pytest.raises(BadRequest, match="outside the DKIM key directory|symbolic link"):
         keys.write_key(str(root), "g", "example.com", "sel", b"x")
     assert open("/etc/passwd").read() != "x"

@@ -85,7 +85,8 @@ def test_enabling_generates_the_key_at_once(dkim_app, world, keys_dir):
             "mail1", 1024, "pending", False,
         )  # fmt: skip
         assert domain.enable_dkim and domain.dkim_public_key == ""  # nothing signs yet
-        assert key.private_key_path == os.path.join(os.path.realpath(keys_dir), "a.test.mail1.pem")
+        expected = os.path.join(os.path.realpath(keys_dir), "mail1._domainkey.a.test.pem")
+        assert key.private_key_path == expected
         assert mode(key.private_key_path) == 0o640
         assert open(key.private_key_path).read().startswith("-----BEGIN RSA PRIVATE KEY")
         public = key.public_key

@@ -159,3 +159,13 @@ def test_bad_vacations_are_refused_on_their_field(vacation, field):
 
 def test_a_disabled_vacation_needs_no_text():
     assert rules.validate_vacation(Vacation(False), ["u@x.org"]).enabled is False
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "9" * 40, str(2**31), "-1", "1e3"])
+def test_a_size_is_a_plain_bounded_number_else_a_field_error(value):
+    """'²'.isdigit() is true but int('²') fails (a 500); a huge size makes a script the
+    ManageSieve server refuses."""
+    rule = Rule("r", [Condition("size", "over", value)], [Action("stop")])
+    with pytest.raises(BadRequest) as refused:
+        rules.validate_rule(rule)
+    assert refused.value.field == "conditions"

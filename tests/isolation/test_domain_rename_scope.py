@@ -145,3 +145,23 @@ def test_rename_touches_only_the_domains_rows(app):
         users = set(db.session.scalars(select(User.username)))
         assert {"user@new.test", "x@sub.old.test", "boss@old.test"} <= users
         assert "user@old.test" not in users
+
+
+def test_a_clash_with_an_unseen_account_does_not_name_it(app):
+    """r1 renaming its domain to x.org must not learn that r3 (another tenant, unseen) is
+    called boss@x.org: "This username is not available" style, not the username."""
+    from modoboa_flask.exceptions import Conflict
+
+    domain_services = services
+
+    with app.app_context():
+        ids = populate()
+        factories.make_user("Resellers", username="boss@x.org")
+        db.session.commit()
+        r1 = db.session.get(User, ids["r1"])
+        mine = domain_services.create_domain(r1, name="mine.test")
+        db.session.commit()
+        with pytest.raises(Conflict) as refused:
+            domain_services.update_domain(r1, mine, name="x.org")
+        assert "boss" not in refused.value.message
+        assert refused.value.field == "name"

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+import pytest
+
 from modoboa_flask.stats.parser import MAX_PENDING, MaillogParser
 from tests.stats import fixtures
 
@@ -98,3 +100,28 @@ def test_postscreen_milter_and_header_rejections():
         ("5E5E5E", "s@spam.test", "b@example.com", "rejected"),
     ]
     assert "blocked using zen.spamhaus.org" in events[0].detail
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A recipient address (quoted local part) carrying fake fields.
+        'NOQUEUE: reject: RCPT from x[192.0.2.9]: 550 5.1.1 <"u; from=<ceo@b.test> '
+        'to=<ub@b.test>"@a.test>: Recipient address rejected: User unknown; '
+        'from=<spam@ext.test> to=<"u; from=<ceo@b.test> to=<ub@b.test>"@a.test> '
+        "proto=ESMTP helo=<x>",
+        # A header check quoting the subject.
+        "4F4F4F: reject: header Subject: hi; from=<ceo@b.test> to=<ub@b.test> from "
+        "x[192.0.2.9]; from=<spam@ext.test> to=<user@example.com> proto=ESMTP helo=<x>",
+        # The HELO name.
+        "NOQUEUE: reject: RCPT from x[192.0.2.9]: 554 5.7.1 Relay access denied; "
+        "from=<spam@ext.test> to=<r@ext.test> proto=ESMTP "
+        "helo=<x; from=<ceo@b.test> to=<ub@b.test> proto=ESMTP helo=<y>",
+    ],
+)
+def test_fields_forged_by_the_sender_give_no_event(line):
+    """Whoever talks SMTP chooses the addresses, subject and HELO a reject line repeats: two
+    "; from=<" make the line ambiguous, and a guess could charge another tenant's domain."""
+    stamped = f"Dec 07 10:00:00 mx postfix/{'cleanup' if 'header' in line else 'smtpd'}[9]: {line}"
+    events = _events([stamped])
+    assert not [e for e in events if "b.test" in e.sender + e.recipient]

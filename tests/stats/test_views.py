@@ -128,3 +128,11 @@ def test_api_returns_the_series_within_scope(app, traffic):
     assert bad.status_code == 400 and "period" in bad.json
     assert example.get("/api/v1/statistics/").json["totals"]["received"] == 1
     assert user.get("/api/v1/statistics/").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-5", "0", "٣", "abc"])
+def test_message_index_page_out_of_range_is_the_first_page(app, client, login, traffic, page):
+    """A hand-edited ?page= never reaches the database as an overflowing OFFSET (was a 500)."""
+    login(user_id=traffic["admin_example"])
+    response = client.get(f"/stats/messages?page={page}")
+    assert response.status_code == 200

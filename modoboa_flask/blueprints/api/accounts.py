@@ -93,13 +93,16 @@ def serialize_many(users: list[User]) -> list[dict]:
     admins = [u.id for u in users if u.role in (DOMAINADMINS, RESELLERS)]
     domains: dict[int, list[str]] = {}
     if admins:
-        rows = db.session.execute(
+        stmt = (
             select(DomainAdmin.user_id, Domain.name)
             .join(Domain, Domain.id == DomainAdmin.domain_id)
             .where(DomainAdmin.user_id.in_(admins))
             .order_by(Domain.name)
         )
-        for user_id, name in rows:
+        if not g.actor.is_superuser:
+            # A peer's other domains are another tenant's: its page hides them too.
+            stmt = stmt.where(Domain.id.in_(visible_domains(g.actor).with_only_columns(Domain.id)))
+        for user_id, name in db.session.execute(stmt):
             domains.setdefault(user_id, []).append(name)
     show_master = g.actor.is_superuser
     return [_one(u, domains.get(u.id, []), show_master) for u in users]

@@ -10,7 +10,7 @@ import re
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ...exceptions import BadRequest
+from ...exceptions import BadRequest, Conflict
 from ..mailserver.dovecot import refuse_link, write_private
 
 KEY_LENGTHS = (1024, 2048, 4096)
@@ -88,7 +88,10 @@ def key_path(keys_dir: str, domain: str, selector: str) -> str:
     if not _DOMAIN_RE.fullmatch(domain) or ".." in domain or not SELECTOR_RE.fullmatch(selector):
         raise BadRequest("Invalid domain name or selector for a key file name.")
     root = os.path.realpath(keys_dir)
-    path = os.path.join(root, f"{domain}.{selector}.pem")
+    # Named after the DNS record: "._domainkey." (an underscore no selector or domain holds)
+    # keeps the name unique; "<domain>.<selector>" let x.example + selector com.a overwrite
+    # (and retire) the key of x.example.com + selector a, another tenant's domain.
+    path = os.path.join(root, f"{record_name(selector, domain)}.pem")
     if os.path.dirname(os.path.realpath(path)) != root:
         raise BadRequest("Refusing a key path outside the DKIM key directory.")
     return path
@@ -120,6 +123,14 @@ def write_key(keys_dir: str, group: str, domain: str, selector: str, pem: bytes)
     """Write a private key file 0640 (group *group*, the signer's); return its path."""
     ensure_keys_dir(keys_dir, group)
     path = key_path(keys_dir, domain, selector)
+    if os.path.lexists(path):
+        # Never replace a key file: a renamed domain's key keeps its old name, and the next
+        # domain of that name (another tenant's, perhaps) would overwrite or retire it.
+        raise Conflict(
+            f"A key file for selector {selector} of {domain} already exists: choose another "
+            "selector.",
+            field="selector",
+        )
     try:
         write_private(path, pem.decode(), group=group)
     except OSError as exc:

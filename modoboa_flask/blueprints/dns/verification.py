@@ -86,6 +86,30 @@ def guard_update(actor, domain: Domain, changes: dict) -> None:
     )
 
 
+def alias_enabled(actor, enabled: bool) -> bool:
+    """Whether a new domain alias may start enabled.
+
+    A domain alias is a domain Postfix accepts mail for (virtual_alias_domains): without
+    this, a reseller would capture gmail.com through an alias of a verified domain of theirs.
+    Aliases have no proof of their own: when *actor* needs one, a super admin enables them.
+    """
+    return bool(enabled) and not required_for(actor)
+
+
+def guard_alias_update(actor, domain_alias, changes: dict) -> None:
+    """Disable a renamed alias and refuse to enable one when *actor* needs a proof."""
+    if not required_for(actor):
+        return
+    if "name" in changes and changes["name"] != domain_alias.name:
+        changes["enabled"] = False  # the new name is as unproven as a new alias
+    elif changes.get("enabled") and not domain_alias.enabled:
+        raise BadRequest(
+            f"Only a super administrator may enable the domain alias {domain_alias.name}: "
+            "domains must prove their ownership here.",
+            field="enabled",
+        )
+
+
 def verify(domain: Domain, lookup: Lookup) -> Result | None:
     """Look for the proof of a pending domain; enable it when found. None = nothing pending."""
     row = pending(domain)

@@ -13,6 +13,8 @@ from ...exceptions import BadRequest, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, DomainAlias
 from ...permissions import can_access
+from ..dns import verification
+from .cascade import revoke_foreign_senders
 from .common import authorize
 from .names import display_name, ensure_name_free, normalize_domain_name
 
@@ -33,11 +35,13 @@ def add_alias_row(actor, domain: Domain, name: str, enabled: bool = True) -> Dom
         signals.send(
             signals.can_create_object, context=context, object_type="domain_aliases", count=1
         )
+    enabled = verification.alias_enabled(actor, enabled)  # issue 15: no unproven capture
     domain_alias = DomainAlias(name=name, target=domain, enabled=enabled)
     internal = Alias(address=f"@{name}", domain_id=domain.id, internal=True, enabled=enabled)
     internal.recipients.append(AliasRecipient(address=f"@{domain.name}"))
     db.session.add_all([domain_alias, internal])
     db.session.flush()
+    revoke_foreign_senders(name, domain.id)
     signals.send(signals.domain_alias_created, user=actor, domain_alias=domain_alias)
     audit.record(
         f"Domain alias '{name}' added",
@@ -60,6 +64,10 @@ def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAl
     unknown = set(changes) - {"name", "enabled"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = normalize_domain_name(changes["name"])
+    verification.guard_alias_update(actor, domain_alias, changes)
     before = {"name": domain_alias.name, "enabled": domain_alias.enabled}
     internal = _internal_row(domain_alias.name)
     if "name" in changes:
@@ -71,6 +79,8 @@ def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAl
             domain_alias.name = name
             if internal is not None:
                 internal.address = f"@{name}"
+            db.session.flush()
+            revoke_foreign_senders(name, domain_alias.target_id)
     if "enabled" in changes:
         domain_alias.enabled = bool(changes["enabled"])
         if internal is not None:

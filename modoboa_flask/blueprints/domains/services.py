@@ -23,7 +23,7 @@ from .alias_services import (
     delete_domain_alias,
     update_domain_alias,
 )
-from .cascade import delete_domain_rows, rename_domain_rows
+from .cascade import delete_domain_rows, rename_domain_rows, revoke_foreign_senders
 from .common import (
     authorize,
     check_default_vs_quota,
@@ -96,6 +96,7 @@ def create_domain(
     db.session.add(domain)
     db.session.flush()
     verification.start(actor, domain, enable=enabled)  # may hold it disabled (issue 15)
+    revoke_foreign_senders(name, domain.id)
     signals.send(signals.domain_created, user=actor, domain=domain)
     audit.record(
         f"Domain '{name}' added",
@@ -168,7 +169,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     if new_name != old_name:
         _check_domain_accounts(actor, domain, "Renaming this domain would rename", "name")
         domain.name = new_name
-        rename_domain_rows(domain, old_name, new_name)
+        rename_domain_rows(domain, old_name, new_name, actor=actor)
         # A new name needs its own proof: else a verified domain could become gmail.com.
         verification.start(actor, domain, enable=domain.enabled)
     changed = audit.diff(before, snapshot(domain))

@@ -9,6 +9,7 @@ from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from ...bounds import query_int
 from ...exceptions import BadRequest
 from ...extensions import db
 from ...models import Domain, User
@@ -101,7 +102,7 @@ def messages():
         )
     pager = db.paginate(
         stmt,
-        page=request.args.get("page", 1, type=int),
+        page=query_int("page", 1),
         per_page=param("core.items_per_page"),
         error_out=False,
     )

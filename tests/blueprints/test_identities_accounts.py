@@ -110,14 +110,12 @@ def test_conflicts(app, world):
 
 def test_null_quota_as_superadmin_and_domain_admin(app, world):
     with app.app_context():
-        with pytest.raises(BadRequest, match="the domain's quota is limited to 100M"):
-            services.update_account(
-                user(world["admin@test.com"]), user(world["user@test.com"]), quota=0
-            )
-        db.session.rollback()
-        services.update_account(user(world["superadmin"]), user(world["user@test.com"]), quota=0)
-        db.session.commit()
-        assert user(world["user@test.com"]).mailbox.quota == 0
+        # An unlimited mailbox escapes a limited pool: refused for every role (quota_pool).
+        for actor in ("admin@test.com", "superadmin"):
+            with pytest.raises(BadRequest, match="the domain's quota is limited to 100M"):
+                services.update_account(user(world[actor]), user(world["user@test.com"]), quota=0)
+            db.session.rollback()
+        assert user(world["user@test.com"]).mailbox.quota == 10
         services.update_account(
             user(world["admin@test2.com"]), user(world["user@test2.com"]), quota=0
         )
@@ -140,10 +138,11 @@ def test_quota_rules_name_the_numbers(app, world):
         with pytest.raises(BadRequest, match="Must be a positive integer"):
             services.update_account(domadmin, target, quota=-1)
         db.session.rollback()
-        # A super admin may change domains: the pool does not bind them.
-        services.update_account(user(world["superadmin"]), target, quota=500)
-        db.session.commit()
-        assert target.mailbox.quota == 500 and not target.mailbox.use_domain_quota
+        # The pool binds super admins too: one rule whoever edits (quota_pool).
+        with pytest.raises(BadRequest, match=r"what is left of the domain pool \(90M of 100M\)"):
+            services.update_account(user(world["superadmin"]), target, quota=91)
+        db.session.rollback()
+        assert target.mailbox.quota == 90 and not target.mailbox.use_domain_quota
         services.update_account(user(world["superadmin"]), target, quota=None)
         db.session.commit()
         assert target.mailbox.quota == 10 and target.mailbox.use_domain_quota

@@ -4,10 +4,11 @@ A domain's quota (MB, 0 = unlimited) is a pool its mailboxes' quotas are taken f
 *Allocated* is the sum of the stored quotas of the domain's mailboxes; mailboxes that follow
 the domain (use_domain_quota) store the domain's default mailbox quota, so they count with it.
 
-- Refused, for every role: a negative quota; a mailbox quota of 0 (unlimited) in a limited
-  domain; a new or raised mailbox quota that would make allocated exceed the pool; a domain
-  change that is not a raise (a lower quota, a limit on an unlimited domain, a new default
-  that moves the followers) leaving allocated above the pool.
+- Refused, for every role: a negative quota; a new or raised mailbox quota that would make
+  allocated exceed the pool; a domain change that is not a raise (a lower quota, a limit on an
+  unlimited domain, a new default that moves the followers) leaving allocated above the pool.
+- A mailbox quota of 0 (unlimited) in a limited domain is refused unless the editor may change
+  domains (Modoboa's override, kept: a postmaster box may be unlimited); it counts as 0.
 - Never refused: lowering a mailbox quota, and raising a limited domain's quota (its followers
   move with a raised default). Refusing a raise never makes an over-allocated domain fit
   better, so it only warns: :func:`over_allocated` is shown after the change.
@@ -21,6 +22,7 @@ from .addresses import display_domain
 from .exceptions import BadRequest
 from .extensions import db
 from .models import Domain, Mailbox
+from .permissions import has_perm
 
 
 def allocated(domain: Domain, default: int | None = None, exclude: Mailbox | None = None) -> int:
@@ -46,24 +48,25 @@ def check_pool(
     *,
     mailbox: Mailbox | None = None,
     value: int | None = None,
+    actor=None,
     quota: int | None = None,
     default: int | None = None,
 ) -> None:
     """Refuse (BadRequest) a change to *domain*'s pool that breaks the rule above.
 
-    A mailbox change gives *value* (the new MB of *mailbox*, None = a new mailbox); a domain
-    change gives the new *quota* and, when it changes, the new *default* mailbox quota.
+    A mailbox change gives *value* (the new MB of *mailbox*, None = a new mailbox) and the
+    *actor*; a domain change gives the new *quota* and, when it changes, the new *default*.
     """
     if value is not None:
-        _check_mailbox(domain, mailbox, value)
+        _check_mailbox(actor, domain, mailbox, value)
     else:
         _check_domain(domain, domain.quota if quota is None else quota, default)
 
 
-def _check_mailbox(domain: Domain, mailbox: Mailbox | None, value: int) -> None:
+def _check_mailbox(actor, domain: Domain, mailbox: Mailbox | None, value: int) -> None:
     if value < 0:
         raise BadRequest("Must be a positive integer", field="quota")
-    if not domain.quota:
+    if not domain.quota or (value == 0 and actor is not None and has_perm(actor, "domains.change")):
         return
     if value == 0:
         raise BadRequest(

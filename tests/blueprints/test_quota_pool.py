@@ -1,5 +1,6 @@
 """The quota pool rule (modoboa_flask/quota_pool.py) through the pages."""
 
+import pytest
 from sqlalchemy import select
 
 from modoboa_flask.extensions import db
@@ -58,3 +59,23 @@ def test_pages_no_warning_when_the_pool_fits(app, login):
             "general-default_mailbox_quota": "400", "general-enabled": "y"}  # fmt: skip
     response = login().post(f"/domains/{pool}/tabs/general", data=data)
     assert "General saved." in response.text and "pool-warning" not in response.text
+
+
+def test_moving_a_mailbox_into_another_pool_is_checked(app):
+    """A rename to another domain brings the mailbox's quota into that domain's pool."""
+    from modoboa_flask.accounts import first_superuser
+    from modoboa_flask.blueprints.identities import services
+    from modoboa_flask.exceptions import BadRequest
+    from modoboa_flask.models import User
+    from tests.factories import make_domain
+
+    make_pool(app)
+    with app.app_context():
+        make_domain("small.com", quota=500, default_mailbox_quota=100)
+        db.session.commit()
+        account = db.session.scalar(select(User).where(User.username == "a@pool.com"))
+        with pytest.raises(BadRequest, match=r"allowed domain's limit \(500M\)"):
+            services.update_account(first_superuser(), account, username="a@small.com")
+        db.session.rollback()
+        account = db.session.scalar(select(User).where(User.username == "a@pool.com"))
+        assert account.mailbox.domain.name == "pool.com"

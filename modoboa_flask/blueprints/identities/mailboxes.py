@@ -52,7 +52,7 @@ def create_mailbox(actor, account: User, address: str, quota, use_domain_quota=F
     signals.send(signals.can_create_object, context=actor, object_type="mailboxes", count=1)
     signals.send(signals.can_create_object, context=domain, object_type="mailboxes", count=1)
     value, use_default = resolve_quota(domain, quota, use_domain_quota)
-    quota_pool.check_pool(domain, value=value)
+    quota_pool.check_pool(domain, value=value, actor=actor)
     mailbox = Mailbox(address=local, domain=domain, user=account, quota=value)
     mailbox.use_domain_quota = use_default
     db.session.add(mailbox)
@@ -92,7 +92,7 @@ def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     if mailbox_exists(local, domain.id, exclude_id=mailbox.id):
         raise Conflict(f"Mailbox {new_address} already exists", field="email")
     if domain.id != mailbox.domain_id:
-        quota_pool.check_pool(domain, value=mailbox.quota)  # its quota joins the new pool
+        quota_pool.check_pool(domain, value=mailbox.quota, actor=actor)  # joins the new pool
     mailbox.address, mailbox.domain = local, domain
     mailbox.user.email = new_address
     self_alias = db.session.scalar(
@@ -121,7 +121,7 @@ def set_mailbox_quota(actor, mailbox: Mailbox, quota, use_domain_quota=False) ->
     if before == (value, use_default):
         return {}
     if value != mailbox.quota:
-        quota_pool.check_pool(mailbox.domain, mailbox=mailbox, value=value)
+        quota_pool.check_pool(mailbox.domain, mailbox=mailbox, value=value, actor=actor)
     mailbox.quota, mailbox.use_domain_quota = value, use_default
     signals.send(signals.mailbox_modified, mailbox=mailbox, old_full_address=None)
     return {"quota": [before[0], value]}

@@ -16,7 +16,7 @@ the domain (use_domain_quota) store the domain's default mailbox quota, so they 
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from .addresses import display_domain
 from .exceptions import BadRequest
@@ -30,17 +30,11 @@ def allocated(domain: Domain, default: int | None = None, exclude: Mailbox | Non
     scope = [Mailbox.domain_id == domain.id]
     if exclude is not None and exclude.id is not None:
         scope.append(Mailbox.id != exclude.id)
-    if default is None:
-        return db.session.scalar(select(func.coalesce(func.sum(Mailbox.quota), 0)).where(*scope))
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Mailbox.quota), 0)).where(
-            *scope, Mailbox.use_domain_quota.is_(False)
-        )
-    )
-    followers = db.session.scalar(
-        select(func.count(Mailbox.id)).where(*scope, Mailbox.use_domain_quota.is_(True))
-    )
-    return total + followers * default
+    size = Mailbox.quota
+    if default is not None:
+        size = case((Mailbox.use_domain_quota.is_(True), default), else_=Mailbox.quota)
+    total = db.session.scalar(select(func.coalesce(func.sum(size), 0)).where(*scope))
+    return int(total)  # MySQL sums to a Decimal
 
 
 def check_pool(

@@ -31,7 +31,7 @@ MAILBOX = Schema(
         "full_address": Email(required=True, strict=True, example="jdoe@example.com"),
         "quota": Integer(required=True, min_value=0, description="MB (0 = unlimited)."),
         "use_domain_quota": Boolean(
-            description="Follow the domain's quota (the quota sent is then ignored)."
+            description="Follow later changes of the domain's quota (the quota sent is kept)."
         ),
     },
 )
@@ -162,8 +162,9 @@ def mailbox_args(data: dict, *, creating: bool) -> dict:
         return {}
     address = mailbox["full_address"]
     _check_domain(address.rpartition("@")[2], creating)
-    quota = None if mailbox.get("use_domain_quota") else mailbox["quota"]
-    return {"email": address, "quota": quota}
+    # Like Modoboa 1.6, a quota sent with use_domain_quota is kept; later default changes move it.
+    follow = bool(mailbox.get("use_domain_quota"))
+    return {"email": address, "quota": mailbox["quota"], "use_domain_quota": follow}
 
 
 def _check_domain(name: str, creating: bool) -> None:

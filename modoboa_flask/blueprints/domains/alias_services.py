@@ -59,34 +59,36 @@ def create_domain_alias(actor, domain: Domain, name: str, enabled: bool = True) 
 
 
 def update_domain_alias(actor, domain_alias: DomainAlias, **changes) -> DomainAlias:
-    """Rename, enable or disable a domain alias (its internal alias row follows)."""
+    """Rename, re-target, enable or disable a domain alias (its internal alias row follows)."""
     _check_scope(actor, domain_alias, "domainaliases.change")
-    unknown = set(changes) - {"name", "enabled"}
+    unknown = set(changes) - {"name", "target", "enabled"}
     if unknown:
         raise BadRequest(f"Unknown field(s): {', '.join(sorted(unknown))}.")
     changes = dict(changes)
     if "name" in changes:
         changes["name"] = normalize_domain_name(changes["name"])
     verification.guard_alias_update(actor, domain_alias, changes)
-    before = {"name": domain_alias.name, "enabled": domain_alias.enabled}
+    before = _alias_snapshot(domain_alias)
     internal = _internal_row(domain_alias.name)
+    target = changes.get("target") or domain_alias.target
+    if target.id != domain_alias.target_id:
+        _retarget(actor, domain_alias, target, internal)
     if "name" in changes:
         name = normalize_domain_name(changes["name"])
         if name != domain_alias.name:
-            if name == domain_alias.target.name:
-                raise BadRequest("A domain can't be an alias of itself.", field="name")
             ensure_name_free(name, alias_id=domain_alias.id)
             domain_alias.name = name
             if internal is not None:
                 internal.address = f"@{name}"
             db.session.flush()
             revoke_foreign_senders(name, domain_alias.target_id)
+    if domain_alias.name == target.name:
+        raise BadRequest("A domain can't be an alias of itself.", field="name")
     if "enabled" in changes:
         domain_alias.enabled = bool(changes["enabled"])
         if internal is not None:
             internal.enabled = domain_alias.enabled
-    after = {"name": domain_alias.name, "enabled": domain_alias.enabled}
-    diff = audit.diff(before, after)
+    diff = audit.diff(before, _alias_snapshot(domain_alias))
     if diff:
         db.session.flush()
         audit.record(
@@ -114,6 +116,26 @@ def delete_domain_alias(actor, domain_alias: DomainAlias) -> None:
     )
     db.session.delete(domain_alias)
     db.session.flush()
+
+
+def _alias_snapshot(domain_alias: DomainAlias) -> dict:
+    return {
+        "name": domain_alias.name,
+        "target": domain_alias.target.name,
+        "enabled": domain_alias.enabled,
+    }
+
+
+def _retarget(actor, domain_alias: DomainAlias, target: Domain, internal: Alias | None) -> None:
+    """Point *domain_alias* at *target*: a domain in *actor*'s scope, within its alias limit."""
+    authorize(actor, "domainaliases.change", target)
+    # The alias joins the target's count: its per-domain domain_aliases limit applies.
+    signals.send(signals.can_create_object, context=target, object_type="domain_aliases", count=1)
+    domain_alias.target = target
+    if internal is not None:
+        internal.domain_id = target.id
+        for recipient in internal.recipients:
+            recipient.address = f"@{target.name}"
 
 
 def _check_scope(actor, domain_alias: DomainAlias, permission: str) -> None:

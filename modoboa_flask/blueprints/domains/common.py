@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from ... import signals
 from ...exceptions import BadRequest, NotFound, PermissionDenied
-from ...extensions import db
-from ...models import Domain, Mailbox
+from ...models import Domain
 from ...permissions import can_access, has_perm
-from .names import display_name
 
 CORE_TYPES = [("domain", "Domain"), ("relaydomain", "Relay domain")]
 
@@ -59,43 +55,4 @@ def check_default_vs_quota(quota: int, default_mailbox_quota: int) -> None:
             f"The default mailbox quota ({default_mailbox_quota} MB) can't exceed the domain "
             f"quota ({quota} MB).",
             field="default_mailbox_quota",
-        )
-
-
-def check_pool(domain: Domain, quota: int, new_default: int | None) -> None:
-    """Refuse a pool smaller than one mailbox's quota or than all of them together.
-
-    When the default changes (*new_default*), mailboxes that follow it (use_domain_quota)
-    count with the new value, since they will be updated to it.
-    """
-    if not quota:
-        return
-    scope = [Mailbox.domain_id == domain.id]
-    if new_default is not None:
-        scope.append(Mailbox.use_domain_quota.is_(False))
-    biggest = db.session.execute(
-        select(Mailbox.address, Mailbox.quota)
-        .where(*scope)
-        .order_by(Mailbox.quota.desc(), Mailbox.address)
-        .limit(1)
-    ).first()
-    total = db.session.scalar(select(func.coalesce(func.sum(Mailbox.quota), 0)).where(*scope))
-    if new_default is not None:
-        followers = db.session.scalar(
-            select(func.count(Mailbox.id)).where(
-                Mailbox.domain_id == domain.id, Mailbox.use_domain_quota.is_(True)
-            )
-        )
-        total += followers * new_default
-    if biggest is not None and biggest.quota > quota:
-        raise BadRequest(
-            f"The domain quota ({quota} MB) is lower than the quota of mailbox "
-            f"{biggest.address}@{display_name(domain.name)} ({biggest.quota} MB).",
-            field="quota",
-        )
-    if total > quota:
-        raise BadRequest(
-            f"The domain quota ({quota} MB) is lower than the quotas of its mailboxes "
-            f"({total} MB in total).",
-            field="quota",
         )

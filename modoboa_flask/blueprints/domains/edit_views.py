@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from ... import quota_pool
 from ...models import Domain
 from ...permissions import get_visible_or_404, require
 from ...tabs import bind, find_tab, save_tab
@@ -35,6 +36,10 @@ def tab(domain_id, tab_id):
         abort(403 if tab_id in CORE_TAB_IDS else 404)
     form = bind(current, current_user, domain, request.form)
     saved = save_tab(current, current_user, domain, form)
+    warning = None
     if saved:
         form = bind(current, current_user, domain)  # show what was stored (normalised names)
-    return render_template("domains/_tab.html", domain=domain, tab=current, form=form, saved=saved)
+        warning = quota_pool.over_allocated(domain)  # a raise is saved even when over the pool
+    return render_template(
+        "domains/_tab.html", domain=domain, tab=current, form=form, saved=saved, warning=warning
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from ... import audit, params, signals
+from ... import audit, params, quota_pool, signals
 from ...accounts import first_superuser
 from ...addresses import check_stored_local_part
 from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
@@ -28,7 +28,6 @@ from .common import (
     authorize,
     check_default_vs_quota,
     check_mb,
-    check_pool,
     check_type,
     domain_types,
 )
@@ -151,7 +150,7 @@ def update_domain(actor, domain: Domain, **changes) -> Domain:
     default_changed = default != domain.default_mailbox_quota
     if quota != domain.quota or default_changed:
         check_default_vs_quota(quota, default)
-        check_pool(domain, quota, default if default_changed else None)
+        quota_pool.check_pool(domain, quota=quota, default=default if default_changed else None)
     domain.quota, domain.default_mailbox_quota = quota, default
     if "type" in changes:
         domain.type = changes["type"]

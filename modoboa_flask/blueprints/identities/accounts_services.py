@@ -122,6 +122,7 @@ def create_account(
     master_user=False,
     email=None,
     quota=None,
+    use_domain_quota=False,
     aliases=(),
     sender_addresses=(),
     domains=(),
@@ -167,7 +168,9 @@ def create_account(
             raise BadRequest("Must be equal to the username for simple users", field="email")
         email = username
     if email and mailbox:
-        mailbox = mailboxes.create_mailbox(actor, account, normalize_address(email, "email"), quota)
+        mailbox = mailboxes.create_mailbox(
+            actor, account, normalize_address(email, "email"), quota, use_domain_quota
+        )
         mailboxes.set_mailbox_aliases(actor, mailbox, aliases, enabled=account.is_active)
         mailboxes.set_sender_addresses(actor, mailbox, sender_addresses)
     elif aliases or sender_addresses:
@@ -247,7 +250,9 @@ def _update_mailbox(actor, account: User, changes: dict) -> None:
         email = mailbox.full_address if mailbox else ""
     created = False
     if email and mailbox is None:
-        mailbox = mailboxes.create_mailbox(actor, account, email, changes.get("quota"))
+        mailbox = mailboxes.create_mailbox(
+            actor, account, email, changes.get("quota"), changes.get("use_domain_quota", False)
+        )
         created = True
     elif email and mailbox is not None:
         mailboxes.rename_mailbox(actor, mailbox, email)
@@ -259,7 +264,9 @@ def _update_mailbox(actor, account: User, changes: dict) -> None:
             raise BadRequest("A mailbox is required for aliases", field="aliases")
         return
     if "quota" in changes and not created:
-        mailboxes.set_mailbox_quota(actor, mailbox, changes["quota"])
+        mailboxes.set_mailbox_quota(
+            actor, mailbox, changes["quota"], changes.get("use_domain_quota", False)
+        )
     if "aliases" in changes:
         mailboxes.set_mailbox_aliases(actor, mailbox, changes["aliases"], account.is_active)
     if "sender_addresses" in changes:

@@ -2,51 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
-from ... import audit, mailops, signals
+from ... import audit, mailops, quota_pool, signals
 from ...addresses import check_stored_local_part, clean_list, normalize_address
 from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
-from ...permissions import has_perm, is_domain_admin_of
+from ...permissions import is_domain_admin_of
 from .common import NO_ACCESS, administered_domain, check_address_scope, find_domain, split
 
 
 # --- quota --------------------------------------------------------------------------------
-def check_quota(actor, domain, mailbox: Mailbox | None, value: int) -> None:
-    """Apply the domain pool rules to a new quota *value* (MB) of *mailbox* (None = new)."""
-    if value < 0:
-        raise BadRequest("Must be a positive integer", field="quota")
-    # Editors who may change domains may also exceed their limits (Modoboa's override).
-    if has_perm(actor, "domains.change") or not domain.quota:
-        return
-    if value == 0:
-        raise BadRequest(
-            f"A quota is required: the domain's quota is limited to {domain.quota}M", field="quota"
-        )
-    if value > domain.quota:
-        raise BadRequest(
-            f"Quota is greater than the allowed domain's limit ({domain.quota}M)", field="quota"
-        )
-    used = select(func.coalesce(func.sum(Mailbox.quota), 0)).where(Mailbox.domain_id == domain.id)
-    if mailbox is not None and mailbox.id is not None:
-        used = used.where(Mailbox.id != mailbox.id)
-    left = domain.quota - (db.session.scalar(used) or 0)
-    if value > left:
-        raise BadRequest(
-            f"Quota is greater than what is left of the domain pool ({max(left, 0)}M of "
-            f"{domain.quota}M)",
-            field="quota",
-        )
+def resolve_quota(domain, quota, use_domain_quota=False) -> tuple[int, bool]:
+    """(MB, use_domain_quota) for a requested quota: None = follow the domain's default.
 
-
-def resolve_quota(domain, quota) -> tuple[int, bool]:
-    """(MB, use_domain_quota) for a requested quota: None = the domain's default."""
+    An explicit quota sent with *use_domain_quota* is kept, and the mailbox follows later
+    changes of the default (Modoboa 1.6's API: "a given value wins").
+    """
     if quota is None or quota == "":
         return domain.default_mailbox_quota or 0, True
     try:
-        return int(quota), False
+        return int(quota), bool(use_domain_quota)
     except (TypeError, ValueError):
         raise BadRequest("Must be a positive integer", field="quota") from None
 
@@ -60,7 +37,7 @@ def mailbox_exists(local: str, domain_id: int, exclude_id=None) -> bool:
     return db.session.scalar(stmt) is not None
 
 
-def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
+def create_mailbox(actor, account: User, address: str, quota, use_domain_quota=False) -> Mailbox:
     """Create the mailbox of *account* with its self-alias and quota row."""
     # Checked here too, where the mail directory's name is born (issue 11).
     address = normalize_address(address, "email")
@@ -74,8 +51,8 @@ def create_mailbox(actor, account: User, address: str, quota) -> Mailbox:
         raise Conflict(f"Mailbox {address} already exists", field="email")
     signals.send(signals.can_create_object, context=actor, object_type="mailboxes", count=1)
     signals.send(signals.can_create_object, context=domain, object_type="mailboxes", count=1)
-    value, use_default = resolve_quota(domain, quota)
-    check_quota(actor, domain, None, value)
+    value, use_default = resolve_quota(domain, quota, use_domain_quota)
+    quota_pool.check_pool(domain, value=value, actor=actor)
     mailbox = Mailbox(address=local, domain=domain, user=account, quota=value)
     mailbox.use_domain_quota = use_default
     db.session.add(mailbox)
@@ -114,6 +91,8 @@ def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     domain = administered_domain(actor, domain_name, "email")
     if mailbox_exists(local, domain.id, exclude_id=mailbox.id):
         raise Conflict(f"Mailbox {new_address} already exists", field="email")
+    if domain.id != mailbox.domain_id:
+        quota_pool.check_pool(domain, value=mailbox.quota, actor=actor)  # joins the new pool
     mailbox.address, mailbox.domain = local, domain
     mailbox.user.email = new_address
     self_alias = db.session.scalar(
@@ -135,14 +114,14 @@ def rename_mailbox(actor, mailbox: Mailbox, new_address: str) -> None:
     signals.send(signals.mailbox_modified, mailbox=mailbox, old_full_address=old)
 
 
-def set_mailbox_quota(actor, mailbox: Mailbox, quota) -> dict:
+def set_mailbox_quota(actor, mailbox: Mailbox, quota, use_domain_quota=False) -> dict:
     """Change the quota (None = domain default); return the audited change."""
-    value, use_default = resolve_quota(mailbox.domain, quota)
+    value, use_default = resolve_quota(mailbox.domain, quota, use_domain_quota)
     before = (mailbox.quota, mailbox.use_domain_quota)
     if before == (value, use_default):
         return {}
     if value != mailbox.quota:
-        check_quota(actor, mailbox.domain, mailbox, value)
+        quota_pool.check_pool(mailbox.domain, mailbox=mailbox, value=value, actor=actor)
     mailbox.quota, mailbox.use_domain_quota = value, use_default
     signals.send(signals.mailbox_modified, mailbox=mailbox, old_full_address=None)
     return {"quota": [before[0], value]}

@@ -12,8 +12,7 @@ from ... import audit, signals
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, DomainAlias
-from ...permissions import can_access
-from .common import authorize
+from ...permissions import authorize, can_access
 from .names import display_name, ensure_name_free, normalize_domain_name
 
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ... import signals
-from ...exceptions import BadRequest, NotFound, PermissionDenied
+from ...exceptions import BadRequest
 from ...extensions import db
 from ...models import Domain, Mailbox
-from ...permissions import can_access, has_perm
 from .names import display_name
 
 CORE_TYPES = [("domain", "Domain"), ("relaydomain", "Relay domain")]
-
-
-def authorize(actor, permission: str, domain: Domain | None = None) -> None:
-    """Refuse unless *actor* sees *domain* (404 first: no hint it exists) and holds *permission*."""
-    if domain is not None and not can_access(actor, domain):
-        raise NotFound("Domain not found.")
-    if not has_perm(actor, permission):
-        raise PermissionDenied("You are not allowed to do this.")
 
 
 def domain_types() -> list[tuple[str, str]]:

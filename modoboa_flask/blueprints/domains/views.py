@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from ...bounds import query_int
@@ -11,7 +11,7 @@ from ...extensions import db
 from ...htmx import hx_redirect, render_page_or_fragment
 from ...models import Domain
 from ...params import get as param
-from ...permissions import get_visible_or_404, has_perm, require
+from ...permissions import load, require
 from ..dns import services as dns_services
 from . import bp, queries, services
 from .forms import DeleteForm
@@ -51,10 +51,9 @@ def index():
 
 
 @bp.get("/<int:domain_id>")
-@require("domains.view")
-def detail(domain_id):
+@load(Domain, "domain_id", "domains.view")
+def detail(domain):
     """Show a domain's summary, quota usage, aliases and administrators."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     stats = queries.stats_for([domain.id])[domain.id]
     return render_template(
         "domains/detail.html",
@@ -65,12 +64,9 @@ def detail(domain_id):
 
 
 @bp.route("/<int:domain_id>/delete", methods=["GET", "POST"])
-@require("domains.view")
-def delete(domain_id):
+@load(Domain, "domain_id", "domains.view", perm="domains.delete")
+def delete(domain):
     """Ask for confirmation, then delete the domain and everything in it."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
-    if not has_perm(current_user, "domains.delete"):
-        abort(403)
     form = DeleteForm()
     status = 200
     if request.method == "POST" and form.validate():

@@ -8,19 +8,11 @@ from ...exceptions import ServiceError
 from ...extensions import db
 from ...htmx import hx_redirect
 from ...models import User
-from ...permissions import can_manage_account, get_visible_or_404, require
+from ...permissions import can_manage_account, load, require
 from . import bp, services
 from .account_tabs import account_tabs, mail_changes
 from .forms import AccountGeneralForm, DeleteAccountForm, mail_form_class
 from .views import service_error
-
-
-def _load(account_id, manage=False):
-    """The account if visible (else 404); with *manage*, 403 unless the user may change it."""
-    account = get_visible_or_404(current_user, User, account_id)
-    if manage and not can_manage_account(current_user, account):
-        abort(403)
-    return account
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -58,10 +50,9 @@ def account_new():
 
 
 @bp.get("/accounts/<int:account_id>")
-@require("accounts.view")
-def account_edit(account_id):
+@load(User, "account_id", "accounts.view")
+def account_edit(account):
     """Show the account's tabs."""
-    account = _load(account_id)
     tab_list = account_tabs(current_user, account)
     signals.send(
         signals.fill_account_instances,
@@ -86,10 +77,9 @@ def account_edit(account_id):
 
 
 @bp.post("/accounts/<int:account_id>/tab/<tab_id>")
-@require("accounts.change")
-def account_tab(account_id, tab_id):
+@load(User, "account_id", "accounts.change", manage=True)
+def account_tab(account, tab_id):
     """Save one tab and re-render it (200 with errors in place)."""
-    account = _load(account_id, manage=True)
     tab = tabs.find_tab(account_tabs(current_user, account), tab_id)
     if tab is None:
         abort(404)
@@ -101,10 +91,9 @@ def account_tab(account_id, tab_id):
 
 
 @bp.post("/accounts/<int:account_id>/delete")
-@require("accounts.delete")
-def account_delete(account_id):
+@load(User, "account_id", "accounts.delete")
+def account_delete(account):
     """Delete the account (keeping its mailbox directory when asked)."""
-    account = _load(account_id)
     form = DeleteAccountForm()
     if not form.validate_on_submit():
         abort(400)

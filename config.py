@@ -67,6 +67,12 @@ class Config:
     SIEVE_MASTER_PASSWORD = ""
     # Defaults for parameters not yet set in the database, e.g. {"core.items_per_page": 50}.
     PARAMETER_DEFAULTS: dict = {}
+    # /healthz answers 503 while the database's schema is not the code's (`flask db upgrade`).
+    HEALTHZ_CHECK_MIGRATIONS = True
+    # /metrics (Prometheus): a bearer token, and/or client addresses or networks allowed
+    # without one (e.g. ["127.0.0.1", "10.0.0.0/8"]). Neither set: /metrics answers 404.
+    METRICS_TOKEN = ""
+    METRICS_ALLOW: list[str] = []
 
 
 class DevelopmentConfig(Config):
@@ -86,3 +92,5 @@ class TestConfig(Config):
     LOGIN_THROTTLE_ATTEMPTS = 5
     # Cheap hashes keep the suite fast; tests of the rounds parameter set it explicitly.
     PARAMETER_DEFAULTS = {"core.rounds_number": 1000}
+    # create_all() databases carry no Alembic revision (tests of /healthz turn it on).
+    HEALTHZ_CHECK_MIGRATIONS = False

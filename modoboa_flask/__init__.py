@@ -22,10 +22,11 @@ def create_app(
     app.config.update(overrides or {})
     _finish_config(app)
 
-    from . import bounds, cli, errors, extensions, health, plugins, security
+    from . import bounds, cli, errors, extensions, health, metrics, plugins, security
     from .blueprints import register_blueprints
 
     extensions.init_app(app)
+    metrics.init_app(app)  # first: its timer starts before any other hook
     security.init_app(app)
     bounds.init_app(app)
     register_blueprints(app)

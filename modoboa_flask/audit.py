@@ -11,7 +11,7 @@ from .models import Log
 # One vocabulary for the Logs page filters and for readers of core_log.
 ACTIONS = {
     "", "create", "modify", "delete", "password", "login", "login_failed", "logout",
-    "mailbox_operation", "import", "export",
+    "mailbox_operation", "import", "export", "cleanup",
 }  # fmt: skip
 SECRET_FIELDS = {"password", "password1", "password2", "key_hash", "secret_key"}
 

@@ -23,14 +23,13 @@ def act_as_superuser():
 def init_app(app):
     """Register the app-wide commands (AppGroup commands run inside an app context)."""
     app.cli.command("load-initial-data")(load_initial_data_command)
+    app.cli.command("migrate-from-modoboa")(migrate_from_modoboa_command)
     app.cli.command("repair")(repair_command)
 
 
 @click.option("--admin-username", default="admin", show_default=True)
 def load_initial_data_command(admin_username):
     """Create roles, the default super admin, Postfix services and plugins' data (idempotent)."""
-    from . import plugins
-
     g.channel = "cli"
     try:
         done = load_initial_data(admin_username)
@@ -40,12 +39,44 @@ def load_initial_data_command(admin_username):
         # Modoboa creates a random 16-character key on the first run.
         params.set("core.secret_key", secrets.token_hex(8))
         done.append("Generated core.secret_key")
+    done.extend(_plugins_initial_data())
+    db.session.commit()
+    for line in done:
+        click.echo(line)
+    click.echo("Initial data loaded." if done else "Initial data already present: nothing to do.")
+
+
+@click.argument("source_url")
+@click.option("--dry-run", is_flag=True, help="Copy, report, then roll everything back.")
+def migrate_from_modoboa_command(source_url, dry_run):
+    """Copy a Modoboa 1.6 database (SOURCE_URL, only read) into this app's empty database."""
+    from .switchover import SwitchoverError, migrate_from_modoboa
+
+    g.channel = "cli"
+    try:
+        report = migrate_from_modoboa(source_url, dry_run=dry_run)
+    except SwitchoverError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    if dry_run:
+        db.session.rollback()
+    else:
+        # Roles, relay services and plugins' rows, as for a new install.
+        load_initial_data()
+        _plugins_initial_data()
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Dry run: nothing written." if dry_run else "Modoboa's data copied.")
+
+
+def _plugins_initial_data() -> list[str]:
+    from . import plugins
+
+    done = []
     for name, plugin in plugins.loaded().items():
         if plugin.load_initial_data is not None:
             done.extend(plugin.load_initial_data() or [])
         signals.send(signals.initial_data_loaded, extname=name)
     signals.send(signals.initial_data_loaded, extname="core")
-    db.session.commit()
-    for line in done:
-        click.echo(line)
-    click.echo("Initial data loaded." if done else "Initial data already present: nothing to do.")
+    return done

@@ -44,7 +44,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA database_list")
     files = [row[2] for row in cursor.fetchall() if row[1] == "main"]
     if files and files[0]:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except dbapi_connection.OperationalError:
+            pass  # opened read-only (`mode=ro`: `flask migrate-from-modoboa`'s source)
         cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

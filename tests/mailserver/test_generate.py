@@ -261,3 +261,12 @@ def test_dovecot_conf_refuses_an_owner_that_is_not_a_name_or_number(runner, tmp_
     assert result.exit_code != 0
     assert "Invalid maildir owner" in result.output
     assert not path.exists() and not (tmp_path / "99-modoboa.conf").exists()
+
+
+def test_a_read_replica_for_lookups_and_the_primary_for_the_quota_dict(app, tmp_path):
+    primary = "postgresql+psycopg://dict:s3cret@primary.example/maildb"
+    result, path = _dovecot(app.test_cli_runner(), tmp_path, "--dict-dburl", primary)
+    assert result.exit_code == 0, result.output
+    assert "host=db.example port=5433" in _conf(path)["connect"]  # --dburl: the replica
+    dict_conf = (tmp_path / "dovecot-dict-sql.conf.ext").read_text()
+    assert "host=primary.example" in dict_conf and "db.example" not in dict_conf

@@ -5,7 +5,7 @@ import os
 
 from sqlalchemy import select
 
-from modoboa_flask import mailops, params
+from modoboa_flask import locks, mailops, params
 from modoboa_flask.blueprints.mailserver import mailboxops
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, Mailbox, MailboxOperation, Quota, User
@@ -105,6 +105,17 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(app, tmp_path):
     assert "Already running (pid 4242" in result.output
     assert old.exists()
     assert _run(app, tmp_path).exit_code == 0  # lock released: the next run works
+
+
+def test_a_run_on_another_node_steps_aside_while_one_holds_the_database_lock(app, tmp_path):
+    old, _gone = _setup(app, tmp_path)
+    with app.app_context(), locks.exclusive("mailbox-operations") as held:
+        assert held
+        result = _run(app, tmp_path)  # its own pid file: as on another node
+    assert result.exit_code == 0, result.output
+    assert "Another node is handling mailbox operations: nothing to do." in result.output
+    assert old.exists()
+    assert "2 operation(s) done" in _run(app, tmp_path).output
 
 
 def test_the_pid_file_is_never_followed_through_a_link(app, tmp_path):

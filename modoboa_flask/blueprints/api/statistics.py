@@ -9,9 +9,9 @@ from ...models import Domain
 from ...permissions import visible_domains
 from ...stats import series as traffic
 from . import bp
-from .common import call
+from .common import call, normalize_domain
 from .errors import APIError, json_response
-from .fields import Choice, Integer, List, Nested, Schema, String, normalize_domain
+from .fields import Choice, Integer, List, Nested, Schema, String
 from .registry import operation
 
 _COUNTS = {name: Integer(min_value=0, max_value=None) for name in traffic.LABELS}

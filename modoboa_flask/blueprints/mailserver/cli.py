@@ -9,7 +9,7 @@ import sys
 import click
 from flask import current_app
 
-from ... import params
+from ... import locks, params
 from ...exceptions import ServiceError
 from ...passwords import SCHEME_CHOICES
 from . import bp, dovecot, generator, mailboxops, postfix_conf
@@ -63,6 +63,11 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
 @click.option("--destdir", default=".", show_default=True, help="Where to write the files.")
 @click.option("--dburl", help="Database Dovecot queries (default: the app's own).")
 @click.option(
+    "--dict-dburl",
+    help="Database the quota dict writes (default: --dburl). Give the primary here when "
+    "--dburl is a read replica.",
+)
+@click.option(
     "--mail-home-template",
     help="Mail home (%d domain, %n local part, %u address). Default: MAIL_HOME_TEMPLATE.",
 )
@@ -90,7 +95,7 @@ def generate_postfix_maps_command(destdir, dburl, force_overwrite, print_main_cf
 @click.option("--managesieve-port", default=4190, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--managesieve-address", help="ManageSieve listen address (default: Dovecot's).")
 def generate_dovecot_conf_command(
-    destdir, dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool,
+    destdir, dburl, dict_dburl, mail_home_template, uid, gid, quota_rule_format, postfix_spool,
     sieve, managesieve_port, managesieve_address,
 ):  # fmt: skip
     """Write dovecot-sql.conf.ext, dovecot-dict-sql.conf.ext and the 99-modoboa.conf include."""
@@ -121,7 +126,7 @@ def generate_dovecot_conf_command(
         )
     master = _sieve_master_users() if sieve else None
     os.makedirs(destdir, exist_ok=True)
-    dict_conf = dovecot.render_dict_conf(database)
+    dict_conf = dovecot.render_dict_conf(_database(dict_dburl) if dict_dburl else database)
     try:
         dovecot.write_private(os.path.join(destdir, dovecot.SQL_CONF), sql_conf)
         dovecot.write_private(os.path.join(destdir, dovecot.DICT_CONF), dict_conf)
@@ -171,7 +176,15 @@ def handle_mailbox_operations_command(pidfile):
         click.echo("Mailbox handling is off (admin.handle_mailboxes): nothing to do.")
         return
     try:
-        with mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()):
+        # The pid file guards this node; the database lock guards the others (cron may run
+        # this on every node): a second run steps aside, so no operation runs twice.
+        with (
+            mailboxops.pid_lock(pidfile or mailboxops.default_pidfile()),
+            locks.exclusive("mailbox-operations") as held,
+        ):
+            if not held:
+                click.echo("Another node is handling mailbox operations: nothing to do.")
+                return
             ok, failures = mailboxops.handle_operations()
     except (mailboxops.AlreadyRunning, mailboxops.PidFileRefused) as exc:
         raise click.ClickException(str(exc)) from None

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ... import signals
 from ...exceptions import ServiceError
 from ...extensions import db
-from ...htmx import is_partial_request, render_page_or_fragment
+from ...htmx import is_htmx, render_page_or_fragment
 from ...models import Domain
 from ...permissions import get_visible_or_404, require
 from . import bp, services
@@ -32,7 +32,7 @@ def check(domain_id):
     except ServiceError as exc:
         db.session.rollback()
         # htmx 2 drops 4xx bodies: the fragment carries the refusal with a 200.
-        return _render(domain, error=exc.message, status=200 if is_partial_request() else 429)
+        return _render(domain, error=exc.message, status=200 if is_htmx() else 429)
     if outcome.unreachable:
         return _render(domain, error="The DNS server did not answer: the last results are kept.")
     return _render(domain, checked=True)

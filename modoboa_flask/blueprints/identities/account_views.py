@@ -6,6 +6,7 @@ from flask_login import current_user
 from ... import mailops, signals, tabs
 from ...exceptions import ServiceError
 from ...extensions import db
+from ...forms import service_call
 from ...htmx import hx_redirect
 from ...models import User
 from ...permissions import can_manage_account, load, require
@@ -25,7 +26,7 @@ def account_new():
     mail = mail_form_class(None)(formdata=formdata, prefix="mail")
     if request.method == "POST" and general.validate() & mail.validate():
         role = general.role.data if "role" in general else "SimpleUsers"
-        try:
+        with service_call(general, mail) as call:
             account = services.create_account(
                 current_user,
                 username=general.username.data,
@@ -37,15 +38,8 @@ def account_new():
                 master_user="master_user" in general and general.master_user.data,
                 **mail_changes(mail, role),
             )
-            db.session.commit()
+        if call.ok:
             return hx_redirect(url_for("identities.account_edit", account_id=account.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            form = general if exc.field in general else mail
-            target = getattr(form, exc.field, None) if exc.field else None
-            (target.errors.append if target is not None else general.form_errors.append)(
-                exc.message
-            )
     return render_template("identities/account_new.html", general=general, mail=mail)
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ...bounds import to_id
 from ...exceptions import ServiceError
 from ...extensions import db
-from ...forms import EmptyForm
+from ...forms import EmptyForm, service_call
 from ...htmx import hx_redirect
 from ...models import Alias
 from ...permissions import get_visible_or_404, require, visible_aliases
@@ -32,11 +32,6 @@ def _fields(form) -> dict:
     }
 
 
-def _show_error(form, exc) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    (field.errors.append if field is not None else form.form_errors.append)(exc.message)
-
-
 @bp.route("/aliases/new", methods=["GET", "POST"])
 @require("aliases.add")
 def alias_new():
@@ -44,18 +39,15 @@ def alias_new():
     form = AliasForm(formdata=request.form if request.method == "POST" else None)
     form.setup(creating=True)
     if request.method == "POST" and form.validate():
-        try:
+        with service_call(form) as call:
             alias = services.create_alias(
                 current_user,
                 random_address=form.random_address.data,
                 domain=form.domain.data,
                 **_fields(form),
             )
-            db.session.commit()
+        if call.ok:
             return hx_redirect(url_for("identities.alias_edit", alias_id=alias.id, saved=1))
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_error(form, exc)
     return render_template("identities/alias_form.html", form=form, alias=None)
 
 
@@ -79,13 +71,9 @@ def alias_edit(alias_id):
     form.setup(creating=False)
     saved = request.args.get("saved") == "1"
     if request.method == "POST" and form.validate():
-        try:
+        with service_call(form) as call:
             services.update_alias(current_user, alias, **_fields(form))
-            db.session.commit()
-            saved = True
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_error(form, exc)
+        saved = saved or call.ok
     return render_template("identities/alias_form.html", form=form, alias=alias, saved=saved)
 
 

@@ -131,12 +131,13 @@ def require(permission: str | None = None, *, admin: bool = False):
     return decorator
 
 
-def load(model, arg: str, gate: str | None = None, *, perm: str | None = None, manage=False):
+def load(model, arg: str, gate: str | None = None, *, perm=None, manage=False, where=()):
     """Decorate a view: log in, load *model* by the URL's *arg* in the user's scope, authorise.
 
     Steps, in order: login; *gate* (403: the area is closed to the role); the object from
     ``visible(model, user)`` (404 out of scope, no hint it exists); *perm* (403 in scope
     without the right); with *manage*, ``can_manage_account`` (403: peers stay read-only).
+    *where* adds conditions to the scope (rows this page never shows answer 404).
     The view receives the object under *arg* without its ``_id`` suffix
     (``domain_id`` -> ``domain``).
     """
@@ -148,7 +149,7 @@ def load(model, arg: str, gate: str | None = None, *, perm: str | None = None, m
         def wrapped(*args, **kwargs):
             if gate and not has_perm(current_user, gate):
                 abort(403)
-            obj = get_visible_or_404(current_user, model, kwargs.pop(arg))
+            obj = get_visible_or_404(current_user, model, kwargs.pop(arg), *where)
             if perm and not has_perm(current_user, perm):
                 abort(403)
             if manage and not can_manage_account(current_user, obj):
@@ -263,12 +264,12 @@ def can_access(user, obj) -> bool:
     return db.session.scalar(select(stmt.exists())) or False
 
 
-def get_visible_or_404(user, model, object_id):
-    """Load *model* #object_id if *user* may see it, else abort 404."""
+def get_visible_or_404(user, model, object_id, *where):
+    """Load *model* #object_id if *user* may see it (and it meets *where*), else abort 404."""
     object_id = to_id(object_id)
     if object_id is None:
         abort(404)
-    obj = db.session.scalar(visible(model, user).where(model.id == object_id))
+    obj = db.session.scalar(visible(model, user).where(model.id == object_id, *where))
     if obj is None:
         abort(404)
     return obj

@@ -9,17 +9,13 @@ from ...extensions import db
 from ...forms import EmptyForm, service_call
 from ...htmx import hx_redirect
 from ...models import Alias
-from ...permissions import get_visible_or_404, require, visible_aliases
+from ...permissions import load, require, visible_aliases
 from . import bp, services
 from .forms import AliasForm, lines
 from .views import service_error
 
-
-def _load(alias_id) -> Alias:
-    alias = get_visible_or_404(current_user, Alias, alias_id)
-    if alias.internal:  # a mailbox's self-alias or a domain alias mapping: not editable here
-        abort(404)
-    return alias
+# A mailbox's self-alias or a domain alias mapping is not editable here: 404.
+EDITABLE = (Alias.internal.is_(False),)
 
 
 def _fields(form) -> dict:
@@ -52,10 +48,9 @@ def alias_new():
 
 
 @bp.route("/aliases/<int:alias_id>", methods=["GET", "POST"])
-@require("aliases.view")
-def alias_edit(alias_id):
+@load(Alias, "alias_id", "aliases.view", where=EDITABLE)
+def alias_edit(alias):
     """Show and change an alias."""
-    alias = _load(alias_id)
     data = (
         None
         if request.method == "POST"
@@ -88,7 +83,7 @@ def aliases_delete():
         abort(404)
     if not ids:
         return hx_redirect(url_for("identities.index"))
-    stmt = visible_aliases(current_user).where(Alias.id.in_(ids), Alias.internal.is_(False))
+    stmt = visible_aliases(current_user).where(Alias.id.in_(ids), *EDITABLE)
     aliases = list(db.session.scalars(stmt))
     if len(aliases) != len(ids):
         abort(404)

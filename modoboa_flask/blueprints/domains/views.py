@@ -6,8 +6,8 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from ...bounds import query_int
-from ...exceptions import ServiceError
 from ...extensions import db
+from ...forms import service_call
 from ...htmx import hx_redirect, render_page_or_fragment
 from ...models import Domain
 from ...params import get as param
@@ -71,14 +71,10 @@ def delete(domain):
     status = 200
     if request.method == "POST" and form.validate():
         name = display_name(domain.name)
-        try:
+        with service_call(form) as call:
             services.delete_domain(current_user, domain, keep_mailboxes=form.keep_mailboxes.data)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status
-        else:
+        if call.ok:
             flash(f"Domain {name} deleted.", "success")
             return hx_redirect(url_for("domains.index"))
+        status = call.error.status
     return render_template("domains/delete.html", domain=domain, form=form), status

@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from .exceptions import ServiceError
 from .extensions import db, login_manager
+from .htmx import is_htmx
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -80,7 +81,7 @@ def _render_page(code: int, description: str | None = None):
     message = description or MESSAGES.get(code, "Error")
     if request.path.startswith("/api/"):
         return {"detail": message}, code
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template("errors/_fragment.html", code=code, message=message), code
     return render_template("errors/error.html", code=code, message=message), code
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from .bounds import to_id
+from .exceptions import NotFound, PermissionDenied
 from .extensions import db
 from .models import (
     DOMAINADMINS,
@@ -96,8 +97,23 @@ def has_perm(user, codename: str) -> bool:
     return codename in _role_permissions().get(user.role, set())
 
 
-def require(permission: str | None = None):
-    """Decorate a view: log in required, then *permission* (None = any logged-in user)."""
+DENIED = "You are not allowed to do this."
+
+
+def authorize(actor, permission: str, obj=None) -> None:
+    """Refuse (service errors) unless *actor* sees *obj* (404 first) and holds *permission*."""
+    # 404 before 403: an object outside the scope must not hint that it exists.
+    if obj is not None and not can_access(actor, obj):
+        raise NotFound(f"{type(obj).__name__} not found.")
+    if not has_perm(actor, permission):
+        raise PermissionDenied(DENIED)
+
+
+def require(permission: str | None = None, *, admin: bool = False):
+    """Decorate a view: log in required, then *permission* (None = any logged-in user).
+
+    With *admin*, simple users get 403 too (pages for administrators of any role).
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -105,9 +121,42 @@ def require(permission: str | None = None):
         def wrapped(*args, **kwargs):
             if permission and not has_perm(current_user, permission):
                 abort(403)
+            if admin and not current_user.is_admin:
+                abort(403)
             return view(*args, **kwargs)
 
-        wrapped.permission = permission or "login"
+        wrapped.permission = permission or ("admin" if admin else "login")
+        return wrapped
+
+    return decorator
+
+
+def load(model, arg: str, gate: str | None = None, *, perm=None, manage=False, where=()):
+    """Decorate a view: log in, load *model* by the URL's *arg* in the user's scope, authorise.
+
+    Steps, in order: login; *gate* (403: the area is closed to the role); the object from
+    ``visible(model, user)`` (404 out of scope, no hint it exists); *perm* (403 in scope
+    without the right); with *manage*, ``can_manage_account`` (403: peers stay read-only).
+    *where* adds conditions to the scope (rows this page never shows answer 404).
+    The view receives the object under *arg* without its ``_id`` suffix
+    (``domain_id`` -> ``domain``).
+    """
+    name = arg.removesuffix("_id")
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if gate and not has_perm(current_user, gate):
+                abort(403)
+            obj = get_visible_or_404(current_user, model, kwargs.pop(arg), *where)
+            if perm and not has_perm(current_user, perm):
+                abort(403)
+            if manage and not can_manage_account(current_user, obj):
+                abort(403)
+            return view(*args, **{name: obj}, **kwargs)
+
+        wrapped.permission = perm or gate or "login"
         return wrapped
 
     return decorator
@@ -192,7 +241,7 @@ def visible_aliases(user) -> Select:
     return stmt.where(Alias.domain_id.in_(administered_domain_ids(user)))
 
 
-_VISIBLE = {
+_VISIBLE_BY_MODEL = {
     Domain: visible_domains,
     DomainAlias: visible_domain_aliases,
     User: visible_accounts,
@@ -201,21 +250,26 @@ _VISIBLE = {
 }
 
 
+def visible(model, user) -> Select:
+    """Select the rows of *model* (Domain, DomainAlias, User, Mailbox, Alias) *user* may see."""
+    return _VISIBLE_BY_MODEL[model](user)
+
+
 def can_access(user, obj) -> bool:
     """True when *obj* lies inside *user*'s scope."""
     if user.is_superuser:
         return True
     model = type(obj)
-    stmt = _VISIBLE[model](user).where(model.id == obj.id)
+    stmt = visible(model, user).where(model.id == obj.id)
     return db.session.scalar(select(stmt.exists())) or False
 
 
-def get_visible_or_404(user, model, object_id):
-    """Load *model* #object_id if *user* may see it, else abort 404."""
+def get_visible_or_404(user, model, object_id, *where):
+    """Load *model* #object_id if *user* may see it (and it meets *where*), else abort 404."""
     object_id = to_id(object_id)
     if object_id is None:
         abort(404)
-    obj = db.session.scalar(_VISIBLE[model](user).where(model.id == object_id))
+    obj = db.session.scalar(visible(model, user).where(model.id == object_id, *where))
     if obj is None:
         abort(404)
     return obj

@@ -9,6 +9,7 @@ from flask import current_app, flash, g, make_response, redirect, request, url_f
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import login_manager
+from .htmx import is_htmx
 from .sessions import load_session_user
 
 # No inline script anywhere: htmx is configured through a <meta> tag and app.js.
@@ -57,7 +58,7 @@ def _unauthorized():
     login_url = url_for("auth.login", next=_local_path())
     if g.get("session_expired"):
         flash(SESSION_EXPIRED, login_manager.login_message_category)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = login_url
         return response

@@ -10,9 +10,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from . import signals
-from .exceptions import ServiceError
-from .extensions import db
-from .forms import FormTab
+from .forms import FormTab, service_call
 
 
 def collect_tabs(core_tabs: list[FormTab], signal, **kwargs) -> list[FormTab]:
@@ -38,15 +36,6 @@ def save_tab(tab: FormTab, user, obj, form) -> bool:
     """Validate and save *form*; put service errors on their fields; commit or roll back."""
     if not form.validate():
         return False
-    try:
+    with service_call(form) as call:
         tab.save(user, obj, form)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
-        else:
-            form.form_errors.append(exc.message)
-        return False
-    return True
+    return call.ok

@@ -2,19 +2,24 @@
 
 import pytest
 
+from modoboa_flask.exceptions import NotFound, PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Alias, Domain, Mailbox, User
 from modoboa_flask.permissions import (
     assignable_roles,
+    authorize,
     can_access,
     can_manage_account,
     has_perm,
+    load,
+    visible,
     visible_accounts,
     visible_aliases,
     visible_domains,
     visible_mailboxes,
 )
 from tests import factories
+from tests.conftest import log_client_in
 
 # Endpoints reachable without a permission declaration (Flask's own static files).
 UNDECLARED_ALLOWED = {"static"}
@@ -166,3 +171,70 @@ def test_has_perm_by_role(app, world):
         disabled = get("admin_a")
         disabled.is_active = False
         assert not has_perm(disabled, "accounts.add")
+
+
+@pytest.fixture
+def probes(app):
+    """Two probe views: one loading a domain, one loading an account to manage."""
+
+    @load(Domain, "domain_id", "domains.view", perm="domains.delete")
+    def domain_probe(domain):
+        return domain.name
+
+    @load(User, "account_id", "accounts.change", manage=True)
+    def account_probe(account):
+        return account.username
+
+    app.add_url_rule("/probe/domain/<int:domain_id>", view_func=domain_probe)
+    app.add_url_rule("/probe/account/<int:account_id>", view_func=account_probe)
+    return app
+
+
+@pytest.mark.parametrize(
+    "who, target, status",
+    [
+        ("reseller", "dom_a", 200),
+        ("reseller", "dom_b", 404),  # out of scope: no hint it exists
+        ("admin_a", "dom_a", 403),  # in scope, without domains.delete
+        ("admin_a", "dom_b", 404),
+        ("user_a", "dom_a", 403),  # the gate (domains.view) comes first
+    ],
+)
+def test_load_checks_scope_then_permission(probes, client, world, who, target, status):
+    log_client_in(probes, client, world[who])
+    response = client.get(f"/probe/domain/{world[target]}")
+    assert response.status_code == status
+    if status == 200:
+        assert response.data == b"a.test"
+
+
+@pytest.mark.parametrize(
+    "target, status", [("user_a", 200), ("admin_a2", 403), ("user_b", 404), ("admin_a", 403)]
+)
+def test_load_with_manage_refuses_peers_and_oneself(probes, client, world, target, status):
+    log_client_in(probes, client, world["admin_a"])
+    assert client.get(f"/probe/account/{world[target]}").status_code == status
+
+
+def test_load_requires_login_and_declares_its_permission(probes, client, world):
+    response = client.get(f"/probe/domain/{world['dom_a']}")
+    assert response.status_code in (302, 303) and "/auth/login" in response.headers["Location"]
+    assert probes.view_functions["domain_probe"].permission == "domains.delete"
+    assert client.get("/probe/domain/99999999999").status_code in (302, 303, 404)
+
+
+def test_authorize_refuses_out_of_scope_before_missing_right(app, world):
+    with app.app_context():
+        admin_a = db.session.get(User, world["admin_a"])
+        with pytest.raises(NotFound):
+            authorize(admin_a, "domains.view", db.session.get(Domain, world["dom_b"]))
+        with pytest.raises(PermissionDenied):
+            authorize(admin_a, "domains.delete", db.session.get(Domain, world["dom_a"]))
+        authorize(admin_a, "domains.view", db.session.get(Domain, world["dom_a"]))
+
+
+def test_visible_is_the_scoped_select_of_each_model(app, world):
+    with app.app_context():
+        admin_a = db.session.get(User, world["admin_a"])
+        assert _names(visible(Domain, admin_a), Domain.name) == ["a.test"]
+        assert _names(visible(Mailbox, admin_a), Mailbox.address) == ["admin", "admin2", "user"]

@@ -7,7 +7,7 @@ from flask import url_for
 from flask_login import current_user
 
 from .. import params, signals
-from ..htmx import is_partial_request
+from ..htmx import is_htmx
 from ..permissions import ROLE_LABELS, has_perm
 
 
@@ -29,7 +29,7 @@ def init_app(app):
         can=lambda perm: has_perm(current_user, perm),
         vendor=vendor,
         role_label=lambda role: ROLE_LABELS.get(role, role),
-        is_partial_request=is_partial_request,
+        is_htmx=is_htmx,
     )
 
     @app.context_processor

@@ -308,3 +308,10 @@ def test_domain_admin_cannot_use_foreign_domains(app, world):
         db.session.rollback()
         # External sender addresses are fine.
         services.update_account(domadmin, target, sender_addresses=["me@gmail.com"])
+
+
+def test_mail_tab_shows_the_address_field_once(app, login, world):
+    client = login(user_id=world["superadmin"])
+    page = client.get(f"/identities/accounts/{world['admin@test.com']}").get_data(as_text=True)
+    # The tab renders the e-mail field itself; the field loop must not repeat it.
+    assert page.count('name="mail-email"') == 1

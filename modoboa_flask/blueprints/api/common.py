@@ -9,7 +9,7 @@ from ...addresses import domain_or_empty as normalize_domain  # noqa: F401 - for
 from ...bounds import to_id
 from ...exceptions import Conflict, ServiceError
 from ...extensions import db
-from ...permissions import _VISIBLE
+from ...permissions import visible
 from .errors import APIError, from_service, json_response
 
 
@@ -24,7 +24,7 @@ def parse_pk(raw) -> int:
 def load(model, raw_pk, stmt=None):
     """The *model* object visible to the caller (or in *stmt*), else 404."""
     pk = parse_pk(raw_pk)
-    stmt = stmt if stmt is not None else _VISIBLE[model](g.actor)
+    stmt = stmt if stmt is not None else visible(model, g.actor)
     obj = db.session.scalar(stmt.where(model.id == pk))
     if obj is None:
         raise APIError(404)

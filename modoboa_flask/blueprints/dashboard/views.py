@@ -1,6 +1,6 @@
 """Dashboard: counters of what the administrator may see."""
 
-from flask import abort, render_template
+from flask import render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,11 +15,9 @@ def _count(stmt) -> int:
 
 
 @bp.get("/")
-@require()
+@require(admin=True)
 def index():
     """Show counters of the domains, mailboxes and aliases the admin manages."""
-    if not current_user.is_admin:
-        abort(403)
     user = current_user
     counters = {
         "Domains": _count(visible_domains(user).with_only_columns(Domain.id)),

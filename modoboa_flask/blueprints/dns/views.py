@@ -8,31 +8,29 @@ from flask_login import current_user
 from ... import signals
 from ...exceptions import ServiceError
 from ...extensions import db
-from ...htmx import is_partial_request, render_page_or_fragment
+from ...htmx import is_htmx, render_page_or_fragment
 from ...models import Domain
-from ...permissions import get_visible_or_404, require
+from ...permissions import load
 from . import bp, services
 
 
 @bp.get("/domains/<int:domain_id>")
-@require("domains.view")
-def domain(domain_id):
+@load(Domain, "domain_id", "domains.view")
+def domain(domain):
     """Show the stored DNS checks of a domain (never queries DNS)."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     return _render(domain)
 
 
 @bp.post("/domains/<int:domain_id>/check")
-@require("domains.view")
-def check(domain_id):
+@load(Domain, "domain_id", "domains.view")
+def check(domain):
     """Check a domain's DNS now (once a minute at most) and show the new results."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     try:
         outcome = services.check_now(current_user, domain)  # commits under its lock
     except ServiceError as exc:
         db.session.rollback()
         # htmx 2 drops 4xx bodies: the fragment carries the refusal with a 200.
-        return _render(domain, error=exc.message, status=200 if is_partial_request() else 429)
+        return _render(domain, error=exc.message, status=200 if is_htmx() else 429)
     if outcome.unreachable:
         return _render(domain, error="The DNS server did not answer: the last results are kept.")
     return _render(domain, checked=True)

@@ -12,10 +12,9 @@ from ... import audit, signals
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, DomainAlias
-from ...permissions import can_access
+from ...permissions import authorize, can_access
 from ..dns import verification
 from .cascade import revoke_foreign_senders
-from .common import authorize
 from .names import display_name, ensure_name_free, normalize_domain_name
 
 

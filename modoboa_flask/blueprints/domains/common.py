@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from ... import signals
-from ...exceptions import BadRequest, NotFound, PermissionDenied
-from ...models import Domain
-from ...permissions import can_access, has_perm
+from ...exceptions import BadRequest
 
 CORE_TYPES = [("domain", "Domain"), ("relaydomain", "Relay domain")]
-
-
-def authorize(actor, permission: str, domain: Domain | None = None) -> None:
-    """Refuse unless *actor* sees *domain* (404 first: no hint it exists) and holds *permission*."""
-    if domain is not None and not can_access(actor, domain):
-        raise NotFound("Domain not found.")
-    if not has_perm(actor, permission):
-        raise PermissionDenied("You are not allowed to do this.")
 
 
 def domain_types() -> list[tuple[str, str]]:

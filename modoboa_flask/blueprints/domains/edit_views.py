@@ -7,17 +7,16 @@ from flask_login import current_user
 
 from ... import quota_pool
 from ...models import Domain
-from ...permissions import get_visible_or_404, require
+from ...permissions import load
 from ...tabs import bind, find_tab, save_tab
 from . import bp
 from .tab_defs import CORE_TAB_IDS, edit_tabs
 
 
 @bp.get("/<int:domain_id>/edit")
-@require("domains.view")
-def edit(domain_id):
+@load(Domain, "domain_id", "domains.view")
+def edit(domain):
     """Show the tabs the user may use on this domain (none for domain admins)."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     tabs = edit_tabs(current_user, domain)
     forms = {tab.id: bind(tab, current_user, domain) for tab in tabs}
     active = request.args.get("tab") or (tabs[0].id if tabs else "")
@@ -27,10 +26,9 @@ def edit(domain_id):
 
 
 @bp.post("/<int:domain_id>/tabs/<tab_id>")
-@require("domains.view")
-def tab(domain_id, tab_id):
+@load(Domain, "domain_id", "domains.view")
+def tab(domain, tab_id):
     """Save one tab and re-render it (200 with errors in place, or saved)."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     current = find_tab(edit_tabs(current_user, domain), tab_id)
     if current is None:
         abort(403 if tab_id in CORE_TAB_IDS else 404)

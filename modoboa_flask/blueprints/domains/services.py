@@ -14,7 +14,7 @@ from ...addresses import check_stored_local_part
 from ...exceptions import BadRequest, Conflict, NotFound, PermissionDenied
 from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Alias, Domain, DomainAdmin, Mailbox, User
-from ...permissions import can_manage_account, manageable_condition
+from ...permissions import authorize, can_manage_account, manageable_condition
 from ..dns import verification
 from .admin_account import create_domain_admin
 from .alias_services import (
@@ -25,7 +25,6 @@ from .alias_services import (
 )
 from .cascade import delete_domain_rows, rename_domain_rows, revoke_foreign_senders
 from .common import (
-    authorize,
     check_default_vs_quota,
     check_mb,
     check_type,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from ...bounds import query_int
-from ...exceptions import ServiceError
 from ...extensions import db
+from ...forms import service_call
 from ...htmx import hx_redirect, render_page_or_fragment
 from ...models import Domain
 from ...params import get as param
-from ...permissions import get_visible_or_404, has_perm, require
+from ...permissions import load, require
 from ..dns import services as dns_services
 from . import bp, queries, services
 from .forms import DeleteForm
@@ -51,10 +51,9 @@ def index():
 
 
 @bp.get("/<int:domain_id>")
-@require("domains.view")
-def detail(domain_id):
+@load(Domain, "domain_id", "domains.view")
+def detail(domain):
     """Show a domain's summary, quota usage, aliases and administrators."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
     stats = queries.stats_for([domain.id])[domain.id]
     return render_template(
         "domains/detail.html",
@@ -65,24 +64,17 @@ def detail(domain_id):
 
 
 @bp.route("/<int:domain_id>/delete", methods=["GET", "POST"])
-@require("domains.view")
-def delete(domain_id):
+@load(Domain, "domain_id", "domains.view", perm="domains.delete")
+def delete(domain):
     """Ask for confirmation, then delete the domain and everything in it."""
-    domain = get_visible_or_404(current_user, Domain, domain_id)
-    if not has_perm(current_user, "domains.delete"):
-        abort(403)
     form = DeleteForm()
     status = 200
     if request.method == "POST" and form.validate():
         name = display_name(domain.name)
-        try:
+        with service_call(form) as call:
             services.delete_domain(current_user, domain, keep_mailboxes=form.keep_mailboxes.data)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status
-        else:
+        if call.ok:
             flash(f"Domain {name} deleted.", "success")
             return hx_redirect(url_for("domains.index"))
+        status = call.error.status
     return render_template("domains/delete.html", domain=domain, form=form), status

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 
-from ...exceptions import ServiceError
-from ...extensions import db
-from ...htmx import hx_redirect, is_partial_request
+from ...forms import service_call
+from ...htmx import hx_redirect, render_page_or_fragment
 from ...permissions import require
 from ...tabs import bind
 from . import bp, services
@@ -28,18 +27,16 @@ def create():
     if request.method == "POST" and not request.form.get("rerender"):
         valid = [forms[step.id].validate() for step in steps]  # every step shows its errors
         if all(valid):
-            try:
+            # A refusal goes on its field in whichever step holds it, else on General.
+            with service_call(forms["general"], *(forms[s.id] for s in steps)) as call:
                 domain = _create(steps, forms)
-                db.session.commit()
-            except ServiceError as exc:
-                db.session.rollback()
-                _place_error(exc, steps, forms)
-            else:
+            if call.ok:
                 flash(f"Domain {display_name(domain.name)} created.", "success")
                 return hx_redirect(url_for("domains.detail", domain_id=domain.id))
     active = next((step.id for step in steps if forms[step.id].errors), "general")
-    template = "domains/_wizard.html" if is_partial_request() else "domains/create.html"
-    return render_template(template, steps=steps, forms=forms, active=active)
+    return render_page_or_fragment(
+        "domains/create.html", "domains/_wizard.html", steps=steps, forms=forms, active=active
+    )
 
 
 def _create(steps, forms):
@@ -61,13 +58,3 @@ def _create(steps, forms):
         if step.save is not None:  # plugin steps (relay settings...) save into the new domain
             step.save(current_user, domain, forms[step.id])
     return domain
-
-
-def _place_error(exc: ServiceError, steps, forms) -> None:
-    """Show a service refusal on the field it names, in whichever step holds that field."""
-    for step in steps:
-        field = getattr(forms[step.id], exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, exc.message]
-            return
-    forms["general"].form_errors.append(exc.message)

@@ -6,21 +6,14 @@ from flask_login import current_user
 from ... import mailops, signals, tabs
 from ...exceptions import ServiceError
 from ...extensions import db
+from ...forms import service_call
 from ...htmx import hx_redirect
 from ...models import User
-from ...permissions import can_manage_account, get_visible_or_404, require
+from ...permissions import can_manage_account, load, require
 from . import bp, services
 from .account_tabs import account_tabs, mail_changes
 from .forms import AccountGeneralForm, DeleteAccountForm, mail_form_class
 from .views import service_error
-
-
-def _load(account_id, manage=False):
-    """The account if visible (else 404); with *manage*, 403 unless the user may change it."""
-    account = get_visible_or_404(current_user, User, account_id)
-    if manage and not can_manage_account(current_user, account):
-        abort(403)
-    return account
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -33,7 +26,7 @@ def account_new():
     mail = mail_form_class(None)(formdata=formdata, prefix="mail")
     if request.method == "POST" and general.validate() & mail.validate():
         role = general.role.data if "role" in general else "SimpleUsers"
-        try:
+        with service_call(general, mail) as call:
             account = services.create_account(
                 current_user,
                 username=general.username.data,
@@ -45,23 +38,15 @@ def account_new():
                 master_user="master_user" in general and general.master_user.data,
                 **mail_changes(mail, role),
             )
-            db.session.commit()
+        if call.ok:
             return hx_redirect(url_for("identities.account_edit", account_id=account.id))
-        except ServiceError as exc:
-            db.session.rollback()
-            form = general if exc.field in general else mail
-            target = getattr(form, exc.field, None) if exc.field else None
-            (target.errors.append if target is not None else general.form_errors.append)(
-                exc.message
-            )
     return render_template("identities/account_new.html", general=general, mail=mail)
 
 
 @bp.get("/accounts/<int:account_id>")
-@require("accounts.view")
-def account_edit(account_id):
+@load(User, "account_id", "accounts.view")
+def account_edit(account):
     """Show the account's tabs."""
-    account = _load(account_id)
     tab_list = account_tabs(current_user, account)
     signals.send(
         signals.fill_account_instances,
@@ -86,10 +71,9 @@ def account_edit(account_id):
 
 
 @bp.post("/accounts/<int:account_id>/tab/<tab_id>")
-@require("accounts.change")
-def account_tab(account_id, tab_id):
+@load(User, "account_id", "accounts.change", manage=True)
+def account_tab(account, tab_id):
     """Save one tab and re-render it (200 with errors in place)."""
-    account = _load(account_id, manage=True)
     tab = tabs.find_tab(account_tabs(current_user, account), tab_id)
     if tab is None:
         abort(404)
@@ -101,10 +85,9 @@ def account_tab(account_id, tab_id):
 
 
 @bp.post("/accounts/<int:account_id>/delete")
-@require("accounts.delete")
-def account_delete(account_id):
+@load(User, "account_id", "accounts.delete")
+def account_delete(account):
     """Delete the account (keeping its mailbox directory when asked)."""
-    account = _load(account_id)
     form = DeleteAccountForm()
     if not form.validate_on_submit():
         abort(400)

@@ -17,7 +17,13 @@ from ...models import (
     User,
 )
 from ...passwords import password_problems
-from ...permissions import assignable_roles, can_access, can_manage_account, is_domain_admin_of
+from ...permissions import (
+    assignable_roles,
+    authorize,
+    can_access,
+    can_manage_account,
+    is_domain_admin_of,
+)
 from ...sessions import end_sessions
 from . import mailboxes
 from .common import (
@@ -136,7 +142,7 @@ def create_account(
     `mailbox=False` creates none, even for a simple user (an LDAP account created while
     automatic domain/mailbox creation is off).
     """
-    require_perm(actor, "accounts.add")
+    authorize(actor, "accounts.add")
     if role not in allowed_roles(actor, None):
         raise BadRequest(
             f"Select a valid choice. {role} is not one of the available choices.", field="role"
@@ -189,7 +195,7 @@ def create_account(
 
 def update_account(actor, account: User, **changes) -> User:
     """Change *account*; keys are create_account's (quota None = domain default)."""
-    require_perm(actor, "accounts.change")
+    authorize(actor, "accounts.change")
     check_account_scope(actor, account)
     before = account_snapshot(account)
     myself = actor.id == account.id
@@ -295,7 +301,7 @@ def set_account_password(actor, account: User, raw: str, keep_session=None) -> N
 
 def delete_account(actor, account: User, keep_mb_dir=True) -> None:
     """Delete *account* with its mailbox; what it owned passes to its owner."""
-    require_perm(actor, "accounts.delete")
+    authorize(actor, "accounts.delete")
     if actor.id == account.id:
         raise BadRequest("You can't delete your own account")
     check_account_scope(actor, account)

@@ -15,13 +15,12 @@ from ...addresses import clean_list, normalize_address, normalize_domain
 from ...exceptions import BadRequest, Conflict, NotFound
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Domain, Mailbox
-from ...permissions import is_domain_admin_of
+from ...permissions import authorize, is_domain_admin_of
 from .common import (
     administered_domain,
     find_domain,
     not_found,
     record_change,
-    require_perm,
     split,
 )
 
@@ -116,7 +115,7 @@ def create_alias(
     domain=None,
 ) -> Alias:
     """Create an alias, catch-all (`@domain`) or random address of *domain*."""
-    require_perm(actor, "aliases.add")
+    authorize(actor, "aliases.add")
     if random_address:
         if domain is None or domain == "":
             raise BadRequest("A domain is required for a random address", field="domain")
@@ -171,7 +170,7 @@ def check_alias_scope(actor, alias: Alias) -> None:
 
 def update_alias(actor, alias: Alias, **changes) -> Alias:
     """Change an alias: address, recipients, enabled, expire_at, description."""
-    require_perm(actor, "aliases.change")
+    authorize(actor, "aliases.change")
     check_alias_scope(actor, alias)
     before = snapshot(alias)
     if "address" in changes:
@@ -231,7 +230,7 @@ def prune_empty_aliases(alias_ids) -> None:
 
 def delete_aliases(actor, aliases) -> int:
     """Delete public *aliases* (all in scope, or nothing); return how many went."""
-    require_perm(actor, "aliases.delete")
+    authorize(actor, "aliases.delete")
     aliases = list(aliases)
     for alias in aliases:
         check_alias_scope(actor, alias)

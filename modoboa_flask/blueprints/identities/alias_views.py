@@ -6,20 +6,16 @@ from flask_login import current_user
 from ...bounds import to_id
 from ...exceptions import ServiceError
 from ...extensions import db
-from ...forms import EmptyForm
+from ...forms import EmptyForm, service_call
 from ...htmx import hx_redirect
 from ...models import Alias
-from ...permissions import get_visible_or_404, require, visible_aliases
+from ...permissions import load, require, visible_aliases
 from . import bp, services
 from .forms import AliasForm, lines
 from .views import service_error
 
-
-def _load(alias_id) -> Alias:
-    alias = get_visible_or_404(current_user, Alias, alias_id)
-    if alias.internal:  # a mailbox's self-alias or a domain alias mapping: not editable here
-        abort(404)
-    return alias
+# A mailbox's self-alias or a domain alias mapping is not editable here: 404.
+EDITABLE = (Alias.internal.is_(False),)
 
 
 def _fields(form) -> dict:
@@ -32,11 +28,6 @@ def _fields(form) -> dict:
     }
 
 
-def _show_error(form, exc) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    (field.errors.append if field is not None else form.form_errors.append)(exc.message)
-
-
 @bp.route("/aliases/new", methods=["GET", "POST"])
 @require("aliases.add")
 def alias_new():
@@ -44,26 +35,22 @@ def alias_new():
     form = AliasForm(formdata=request.form if request.method == "POST" else None)
     form.setup(creating=True)
     if request.method == "POST" and form.validate():
-        try:
+        with service_call(form) as call:
             alias = services.create_alias(
                 current_user,
                 random_address=form.random_address.data,
                 domain=form.domain.data,
                 **_fields(form),
             )
-            db.session.commit()
+        if call.ok:
             return hx_redirect(url_for("identities.alias_edit", alias_id=alias.id, saved=1))
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_error(form, exc)
     return render_template("identities/alias_form.html", form=form, alias=None)
 
 
 @bp.route("/aliases/<int:alias_id>", methods=["GET", "POST"])
-@require("aliases.view")
-def alias_edit(alias_id):
+@load(Alias, "alias_id", "aliases.view", where=EDITABLE)
+def alias_edit(alias):
     """Show and change an alias."""
-    alias = _load(alias_id)
     data = (
         None
         if request.method == "POST"
@@ -79,13 +66,9 @@ def alias_edit(alias_id):
     form.setup(creating=False)
     saved = request.args.get("saved") == "1"
     if request.method == "POST" and form.validate():
-        try:
+        with service_call(form) as call:
             services.update_alias(current_user, alias, **_fields(form))
-            db.session.commit()
-            saved = True
-        except ServiceError as exc:
-            db.session.rollback()
-            _show_error(form, exc)
+        saved = saved or call.ok
     return render_template("identities/alias_form.html", form=form, alias=alias, saved=saved)
 
 
@@ -100,7 +83,7 @@ def aliases_delete():
         abort(404)
     if not ids:
         return hx_redirect(url_for("identities.index"))
-    stmt = visible_aliases(current_user).where(Alias.id.in_(ids), Alias.internal.is_(False))
+    stmt = visible_aliases(current_user).where(Alias.id.in_(ids), *EDITABLE)
     aliases = list(db.session.scalars(stmt))
     if len(aliases) != len(ids):
         abort(404)

@@ -9,6 +9,7 @@ from wtforms.validators import NumberRange, Optional
 from ...bounds import Fits
 from ...exceptions import ServiceError
 from ...extensions import db
+from ...forms import service_call
 from ...htmx import render_page_or_fragment
 from ...models import ApiToken
 from ...permissions import require
@@ -47,7 +48,7 @@ def api_token_create():
     form = TokenForm()
     if not form.validate():
         return _page(form)
-    try:
+    with service_call(form, fallback="name") as call:
         _token, key = create_token(
             current_user,
             current_user,
@@ -55,10 +56,8 @@ def api_token_create():
             read_only=form.read_only.data,
             expires_in_days=form.expires_in.data,
         )
-    except ServiceError as exc:
-        getattr(form, exc.field or "name").errors.append(exc.message)
+    if not call.ok:
         return _page(form)
-    db.session.commit()
     return _page(TokenForm(formdata=None), key)
 
 

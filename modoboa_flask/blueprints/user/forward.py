@@ -5,8 +5,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 
-from ...exceptions import ServiceError
-from ...extensions import db
+from ...forms import service_call
 from ...permissions import require
 from ..identities import services
 from ..identities.forms import lines
@@ -32,14 +31,11 @@ def forward():
     form = ForwardForm()
     saved = False
     if form.validate_on_submit():
-        try:
+        with service_call(form, fallback="destinations") as call:
             services.set_forward(user, user, lines(form.destinations.data), form.keep_copy.data)
-            db.session.commit()
-            saved = True
-        except ServiceError as exc:
-            db.session.rollback()
-            form.destinations.errors.append(exc.message)
+        if not call.ok:
             return render_template("user/forward.html", form=form), 200
+        saved = True
     if not form.is_submitted() or saved:
         alias = services.get_forward(user)
         own = user.mailbox.full_address

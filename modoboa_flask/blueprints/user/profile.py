@@ -8,9 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
 from ...bounds import Fits
-from ...exceptions import ServiceError
-from ...extensions import db
-from ...forms import strong_password
+from ...forms import service_call, strong_password
 from ...models import User
 from ...permissions import require
 from ..identities import services
@@ -64,12 +62,7 @@ def profile():
             delattr(form, name)
     saved = False
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             _save(form)
-            db.session.commit()
-            saved = True
-        except ServiceError as exc:
-            db.session.rollback()
-            field = getattr(form, exc.field, None) if exc.field else None
-            (field.errors.append if field is not None else form.form_errors.append)(exc.message)
+        saved = call.ok
     return render_template("user/profile.html", form=form, saved=saved)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...exceptions import ServiceError
 from ...extensions import db
-from ...htmx import is_partial_request, render_page_or_fragment
+from ...htmx import is_htmx, render_page_or_fragment
 from ...models import Domain
 from ...permissions import can_manage_dkim, get_visible_or_404, require
 from . import bp, services
@@ -102,7 +102,7 @@ def _act(domain, action, message):
     except ServiceError as exc:
         db.session.rollback()
         # htmx 2 drops 4xx bodies: the fragment carries the refusal with a 200.
-        status = 200 if is_partial_request() else exc.status
+        status = 200 if is_htmx() else exc.status
         return _render(domain, error=exc.message, error_field=exc.field, status=status)
     db.session.commit()
     return _render(domain, message=message or _check_message(domain))

@@ -1,11 +1,9 @@
 """App-wide CLI commands (`flask load-initial-data`, `flask repair`) and the CLI actor helper."""
 
-import secrets
-
 import click
 from flask import g
 
-from . import params, signals
+from . import signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
 from .repair import repair_command
@@ -36,10 +34,6 @@ def load_initial_data_command(admin_username):
         done = load_initial_data(admin_username)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    if not params.is_set("core.secret_key"):
-        # Modoboa creates a random 16-character key on the first run.
-        params.set("core.secret_key", secrets.token_hex(8))
-        done.append("Generated core.secret_key")
     done.extend(_plugins_initial_data())
     db.session.commit()
     for line in done:

@@ -1,4 +1,9 @@
-"""The parameters of the core ("General") and admin ("Administration") apps (reference §5)."""
+"""The parameters of the core ("General") and admin ("Administration") apps (reference §5).
+
+Modoboa's `secret_key`, `enable_api_communication`, `check_new_versions` and
+`send_statistics` are not registered: nothing here reads them (docs/DEVELOPING.md,
+"Parameters"); their stored rows are left alone and ignored.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,11 @@ _LDAP = ("authentication_type", "ldap")
 _SEARCHBIND = ("ldap_auth_method", "searchbind")
 _DIRECTBIND = ("ldap_auth_method", "directbind")
 _SECURED = ("ldap_secured", True)
-_API = ("enable_api_communication", True)
 
 
 def _rounds_ok(value):
     if not 1000 <= value <= 999999999:
         raise ParamError("Invalid rounds number")
-
-
-def _secret_key_ok(value):
-    if len(value) not in (16, 24, 32):
-        raise ParamError("Key must be either 16, 24, or 32 bytes long")
 
 
 def _email_ok(value):
@@ -168,18 +167,9 @@ def core_params() -> list[Param]:
         _core("rounds_number", "int", 70000, "Rounds", "Number of rounds to use (only used "
               "by sha256crypt and sha512crypt). Must be between 1000 and 999999999.",
               validator=_rounds_ok),
-        _core("secret_key", "password", "", "Secret key",
-              "Key used to encrypt/decrypt passwords", validator=_secret_key_ok),
         *ldap,
         _core("sender_address", "str", "noreply@modoboa.org", "Sender address",
               "Email address used to send notifications.", validator=_email_ok),
-        _core("enable_api_communication", "bool", True, "Enable communication",
-              "Enable communication with Modoboa public API"),
-        _core("check_new_versions", "bool", True, "Check new versions",
-              "Automatically checks if a newer version is available", visible_if=_API),
-        _core("send_statistics", "bool", True, "Send statistics",
-              "Send statistics to Modoboa public API (counters and used extensions)",
-              visible_if=_API),
         _core("top_notifications_check_interval", "int", 30, "Top notifications check "
               "interval", "Interval between two top notification checks (in seconds)",
               min_value=1),

@@ -58,11 +58,12 @@ def test_parameter_modify_records_before_after(app, login):
 
 def test_secret_parameter_values_never_reach_the_log(app, login):
     client = login()
-    client.post("/settings/parameters/core", data={"core-secret_key": "k" * 16}, headers=HX)
-    client.post("/settings/parameters/core", data={"core-secret_key": "z" * 24}, headers=HX)
+    form = "core-ldap_bind_password"
+    client.post("/settings/parameters/core", data={form: "k" * 16}, headers=HX)
+    client.post("/settings/parameters/core", data={form: "z" * 24}, headers=HX)
     with app.app_context():
-        rows = _logs(object_repr="core.secret_key")
-        assert [r.changes for r in rows] == [{"core.secret_key": ["***", "***"]}] * 2
+        rows = _logs(object_repr="core.ldap_bind_password")
+        assert [r.changes for r in rows] == [{"core.ldap_bind_password": ["***", "***"]}] * 2
         assert not any("kkkk" in r.message or "zzzz" in r.message for r in _logs())
 
 

@@ -1,4 +1,4 @@
-"""`flask parameters list|get|set` and `flask load-initial-data`'s secret key."""
+"""`flask parameters list|get|set`; removed parameters' stored rows stay harmless."""
 
 from sqlalchemy import select
 
@@ -64,14 +64,34 @@ def test_secrets_are_masked(runner):
     assert "s3cret" not in runner.invoke(args=["parameters", "list", "core"]).output
 
 
-def test_load_initial_data_creates_secret_key_once(app, runner):
-    first = runner.invoke(args=["load-initial-data"])
-    assert first.exit_code == 0 and "Generated core.secret_key" in first.output
+REMOVED = ("secret_key", "enable_api_communication", "check_new_versions", "send_statistics")
+
+
+def test_stored_values_of_removed_parameters_are_ignored(app, runner, login):
+    """An upgraded Modoboa database keeps its rows; no page or command trips on them."""
     with app.app_context():
-        key = params.get("core.secret_key")
-        assert len(key) == 16
-    second = runner.invoke(args=["load-initial-data"])
-    assert "Generated core.secret_key" not in second.output
+        db.session.add_all(Parameter(app="core", name=name, value="yes") for name in REMOVED)
+        db.session.commit()
+    listed = runner.invoke(args=["parameters", "list", "core"])
+    assert listed.exit_code == 0 and "core.items_per_page = 30" in listed.output
+    assert not any(name in listed.output for name in REMOVED)
+    gone = runner.invoke(args=["parameters", "get", "core.send_statistics"])
+    assert gone.exit_code == 1 and "Unknown parameter core.send_statistics" in gone.output
+    client = login()
+    page = client.get("/settings/parameters")
+    assert page.status_code == 200 and "send_statistics" not in page.get_data(as_text=True)
+    saved = client.post(
+        "/settings/parameters/core",
+        data={"core-items_per_page": "15"},
+        headers={"HX-Request": "true"},
+    )
+    assert saved.status_code == 200
     with app.app_context():
-        assert params.get("core.secret_key") == key
-        assert len(db.session.scalars(select(Parameter)).all()) == 1
+        assert params.get("core.items_per_page") == 15
+        assert len(db.session.scalars(select(Parameter)).all()) == len(REMOVED) + 1
+
+
+def test_load_initial_data_stores_no_parameter(app, runner):
+    assert runner.invoke(args=["load-initial-data"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalars(select(Parameter)).all() == []

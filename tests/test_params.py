@@ -9,7 +9,6 @@ from modoboa_flask.params import Param, ParamError
 CORE_DEFAULTS = {
     "authentication_type": "local",
     "password_scheme": "sha512crypt",
-    "secret_key": "",
     "ldap_server_address": "localhost",
     "ldap_server_port": 389,
     "ldap_secured": False,
@@ -32,9 +31,6 @@ CORE_DEFAULTS = {
     "ldap_last_name_attribute": "sn",
     "ldap_email_attribute": "mail",
     "sender_address": "noreply@modoboa.org",
-    "enable_api_communication": True,
-    "check_new_versions": True,
-    "send_statistics": True,
     "top_notifications_check_interval": 30,
     "log_maximum_age": 365,
     "items_per_page": 30,
@@ -80,7 +76,6 @@ def test_unknown_parameter(app):
     [
         ("core.rounds_number", "999", "Invalid rounds number"),
         ("core.rounds_number", "abc", "Enter a whole number."),
-        ("core.secret_key", "short", "Key must be either 16, 24, or 32 bytes long"),
         (
             "core.password_scheme",
             "rot13",
@@ -130,8 +125,9 @@ def test_visibility_rules_chain(app):
         assert params.is_visible(bind_dn, ldap) and not params.is_visible(template, ldap)
         direct = {**ldap, "ldap_auth_method": "directbind"}
         assert params.is_visible(template, direct) and not params.is_visible(bind_dn, direct)
-        check = params.definition("core.check_new_versions")
-        assert not params.is_visible(check, {**local, "enable_api_communication": False})
+        tls = params.definition("core.ldap_tls_method")  # visible_if ldap_secured, itself LDAP
+        assert not params.is_visible(tls, {**local, "ldap_secured": True})
+        assert params.is_visible(tls, {**ldap, "ldap_secured": True})
 
 
 def test_validate_enforces_required_only_when_visible(app):
@@ -153,10 +149,11 @@ def test_validate_enforces_required_only_when_visible(app):
 def test_empty_secret_keeps_its_value(app):
     with app.app_context():
         defs = params.definitions("core")
-        current = {**params.values("core"), "secret_key": "0123456789abcdef"}
-        values, errors = params.validate(defs, current, {"secret_key": ""})
-        assert errors == {} and values["secret_key"] == "0123456789abcdef"
-        assert params.definition("core.secret_key").display("0123456789abcdef") == params.MASK
+        current = {**params.values("core"), "ldap_bind_password": "0123456789abcdef"}
+        values, errors = params.validate(defs, current, {"ldap_bind_password": ""})
+        assert errors == {} and values["ldap_bind_password"] == "0123456789abcdef"
+        param = params.definition("core.ldap_bind_password")
+        assert param.display("0123456789abcdef") == params.MASK
 
 
 def test_user_level_values(app):

@@ -85,18 +85,18 @@ def test_save_tab_and_audit(app, login):
         assert {(r.username, r.action, r.channel) for r in rows} == {("boss", "modify", "ui")}
 
 
-def test_secret_key_never_shown_after_being_set(app, login):
+def test_secret_never_shown_after_being_set(app, login):
     client = login()
     secret = "0123456789abcdef0123456789abcdef"
-    client.post("/settings/parameters/core", data={"core-secret_key": secret}, headers=HX)
+    client.post("/settings/parameters/core", data={"core-ldap_bind_password": secret}, headers=HX)
     page = client.get("/settings/parameters").text
     assert secret not in page and "leave empty to keep" in page
     # Saving the tab with the field left empty keeps the key.
-    client.post("/settings/parameters/core", data={"core-secret_key": ""}, headers=HX)
+    client.post("/settings/parameters/core", data={"core-ldap_bind_password": ""}, headers=HX)
     with app.app_context():
-        assert params.get("core.secret_key") == secret
-        log = db.session.scalar(select(Log).where(Log.object_repr == "core.secret_key"))
-        assert log.changes == {"core.secret_key": ["***", "***"]}
+        assert params.get("core.ldap_bind_password") == secret
+        log = db.session.scalar(select(Log).where(Log.object_repr == "core.ldap_bind_password"))
+        assert log.changes == {"core.ldap_bind_password": ["***", "***"]}
     assert secret not in client.get("/settings/logs").text
 
 

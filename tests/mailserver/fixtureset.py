@@ -91,7 +91,8 @@ def _account(actor, address, **fields):
 def build() -> dict:
     """Create the fixture set in the current app's database; return names tests need."""
     actor = first_superuser()
-    example = domains.create_domain(actor, name="example.com", quota=100, default_mailbox_quota=10)
+    # Room for every mailbox below at 10 MB: the pool binds super admins too (quota_pool.py).
+    example = domains.create_domain(actor, name="example.com", quota=500, default_mailbox_quota=10)
     disabled = domains.create_domain(actor, name="disabled.org", enabled=False)
     relay = domains.create_domain(actor, name="relay.tld", type="relaydomain")
     relay2 = domains.create_domain(actor, name="relay2.tld", type="relaydomain")

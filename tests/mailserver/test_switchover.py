@@ -164,7 +164,12 @@ def test_every_mail_row_is_copied(switched):
     before = _counts(source, COPIED)
     after = _counts(app.config["SQLALCHEMY_DATABASE_URI"], {t for _n, t in COPIED.values()})
     assert before == {table: rows for table, (rows, _ours) in COPIED.items()}
-    assert {table: after[ours] for table, (_rows, ours) in COPIED.items()} == before
+    copied = {table: after[ours] for table, (_rows, ours) in COPIED.items()}
+    # Modoboa parameters without a meaning here (its public API, version checks, statistics,
+    # its own secret key) are left behind, and the output says so, one line each.
+    left = output.count(": not used here, left behind")
+    assert left >= 4 and copied.pop("lib_parameter") == before["lib_parameter"] - left
+    assert copied == {table: rows for table, rows in before.items() if table != "lib_parameter"}
     assert "core_user                                14 -> core_user" in output
     assert "django_session: 5 row(s) left behind" in output
 

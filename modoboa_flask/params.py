@@ -1,7 +1,8 @@
 """Parameter registry: typed global (admin-level) and per-user settings with defaults.
 
-The core registers its parameters once (``param_defs``); a plugin registers its own on the
-app it is loaded into (``register(..., app=app)``), so a disabled plugin leaves no trace.
+The core registers its parameters once (``param_defs.register_defaults``); a plugin
+registers its own on the app it is loaded into (``register(..., app=app)``), so a disabled
+plugin leaves no trace.
 ``GetExtraParameters`` receivers add fields to another app's form. Values live in
 ``core_parameter`` / ``core_userparameter`` as text and are read back typed, with the
 default when unset.
@@ -343,11 +344,3 @@ def set_user(user, key: str, raw) -> object:
         db.session.add(row)
     row.value = param.dump(value)
     return value
-
-
-def register_defaults() -> None:
-    """Register the core (General) and admin (Administration) parameters."""
-    from .param_defs import admin_params, core_params
-
-    register(*core_params(), label="General")
-    register(*admin_params(), label="Administration")

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from .. import param_defs
+
 GROUP = "modoboa_flask.plugins"
 
 
@@ -80,9 +82,7 @@ def loaded(app=None) -> dict[str, Plugin]:
 
 def init_app(app):
     """Register the core parameters, then load every enabled plugin into *app*."""
-    from .. import params
-
-    params.register_defaults()
+    param_defs.register_defaults()
     app.extensions["modoboa_plugins"] = {}
     app.extensions["modoboa_param_apps"] = ["core", "admin"]
     for ref in app.config.get("PLUGINS", []):

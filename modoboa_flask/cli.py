@@ -3,10 +3,11 @@
 import click
 from flask import g
 
-from . import signals
+from . import plugins, signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
 from .repair import repair_command
+from .switchover import SwitchoverError, migrate_from_modoboa
 
 
 def act_as_superuser():
@@ -45,8 +46,6 @@ def load_initial_data_command(admin_username):
 @click.option("--dry-run", is_flag=True, help="Copy, report, then roll everything back.")
 def migrate_from_modoboa_command(source_url, dry_run):
     """Copy a Modoboa 1.6 database (SOURCE_URL, only read) into this app's empty database."""
-    from .switchover import SwitchoverError, migrate_from_modoboa
-
     g.channel = "cli"
     try:
         report = migrate_from_modoboa(source_url, dry_run=dry_run)
@@ -66,8 +65,6 @@ def migrate_from_modoboa_command(source_url, dry_run):
 
 
 def _plugins_initial_data() -> list[str]:
-    from . import plugins
-
     done = []
     for name, plugin in plugins.loaded().items():
         if plugin.load_initial_data is not None:

@@ -148,6 +148,7 @@ def import_relay_domain(ctx, fields: list[str]) -> str:
     """`relaydomain` rows (the relay domains plugin must be enabled)."""
     if RELAY_PLUGIN not in current_app.extensions.get("modoboa_plugins", {}):
         raise BadRequest("Relay domains are not enabled here: relaydomain rows can't be imported")
+    # Late: a plugin is imported only when it is enabled (checked just above).
     from ..plugins.relaydomains.services import set_relay_settings
 
     row = rows.parse_relay_domain(fields)

@@ -8,6 +8,7 @@ services of master.cf. Enable with ``PLUGINS = ["modoboa_flask.plugins.relaydoma
 from ... import params, signals
 from .. import Plugin
 from . import handlers
+from .views import bp
 
 _RECEIVERS = [
     (signals.extra_domain_form, handlers.extra_domain_form),
@@ -24,8 +25,6 @@ _RECEIVERS = [
 
 def load(app):
     """Register the parameter, the signal receivers and the services page on *app*."""
-    from .views import bp
-
     params.register(
         params.Param(
             "relaydomains",

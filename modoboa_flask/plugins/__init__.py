@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from flask import current_app
+
 from .. import param_defs
 
 GROUP = "modoboa_flask.plugins"
@@ -75,8 +77,6 @@ def resolve(ref: str) -> Plugin:
 
 def loaded(app=None) -> dict[str, Plugin]:
     """The plugins loaded into *app* (default: the current app), by name."""
-    from flask import current_app
-
     return (app or current_app).extensions.get("modoboa_plugins", {})
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from modoboa_flask import signals
 from modoboa_flask.accounts import set_password
-from modoboa_flask.blueprints.identities.services import change_own_password
+from modoboa_flask.blueprints.identities.services import change_password
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, User, UserSession
 from modoboa_flask.passwords import hash_password
@@ -127,7 +127,9 @@ def test_password_change_ends_other_sessions_only(app):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with here.session_transaction() as sess:
             admin.session_key = sess["_user_id"]
-        change_own_password(admin, "password", "NewSecret1")
+        change_password(
+            admin, admin, "NewSecret1", old_password="password", keep_session=admin.session_key
+        )
         db.session.commit()
     assert here.get("/dashboard/").status_code == 200
     assert there.get("/dashboard/").status_code == 302
@@ -192,18 +194,24 @@ def test_password_change_signal_can_forbid(app):
     with app.test_request_context(), signals.password_change.connected_to(veto, sender=app):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with pytest.raises(PermissionDenied):
-            change_own_password(admin, "password", "NewSecret1")
+            change_password(
+                admin, admin, "NewSecret1", old_password="password", keep_session=admin.session_key
+            )
 
 
-def test_change_own_password_checks_old_and_policy(app):
+def test_change_password_checks_old_and_policy(app):
     from modoboa_flask.exceptions import BadRequest
 
     with app.test_request_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with pytest.raises(BadRequest, match="Old password"):
-            change_own_password(admin, "wrong", "NewSecret1")
+            change_password(
+                admin, admin, "NewSecret1", old_password="wrong", keep_session=admin.session_key
+            )
         with pytest.raises(BadRequest, match="upper-case"):
-            change_own_password(admin, "password", "newsecret1")
+            change_password(
+                admin, admin, "newsecret1", old_password="password", keep_session=admin.session_key
+            )
 
 
 def test_password_updated_signal(app):

@@ -18,14 +18,13 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from . import signals
+from .booleans import parse_bool
 from .bounds import INT32
 from .extensions import db
 from .models import Parameter, UserParameter
 
 TYPES = ("int", "str", "bool", "choice", "list", "password", "text")
 MASK = "********"
-_TRUE = ("yes", "true", "1", "y", "on")
-_FALSE = ("no", "false", "0", "n", "off", "")
 
 
 class ParamError(ValueError):
@@ -116,10 +115,10 @@ class Param:
 
 
 def _parse_bool(raw) -> bool:
-    text = str(raw).strip().lower()
-    if text not in _TRUE + _FALSE:
-        raise ParamError("Enter yes or no.")
-    return text in _TRUE
+    try:
+        return parse_bool(raw)
+    except ValueError:
+        raise ParamError("Enter yes or no.") from None
 
 
 _BUILTIN: dict[str, Param] = {}

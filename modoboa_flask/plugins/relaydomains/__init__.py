@@ -14,7 +14,6 @@ _RECEIVERS = [
     (signals.extra_domain_form, handlers.extra_domain_form),
     (signals.extra_domain_wizard_steps, handlers.extra_domain_wizard_steps),
     (signals.extra_domain_types, handlers.extra_domain_types),
-    (signals.get_tags_for_domain, handlers.tags_for_domain),
     (signals.domain_modified, handlers.domain_modified),
     (signals.domain_deleted, handlers.domain_deleted),
     (signals.domain_alias_created, handlers.domain_alias_created),

@@ -3,7 +3,7 @@
 import click
 from flask import g
 
-from . import plugins, signals
+from . import ldapauth, plugins, signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
 from .repair import repair_command
@@ -77,8 +77,6 @@ def _plugins_initial_data() -> list[str]:
 @click.option("--user", "sample_user", default="", help="A login to look up (e.g. an address).")
 def ldap_check_command(sample_user):
     """Check the LDAP settings: connect, bind, find --user; exit status 1 when a step fails."""
-    from . import ldapauth
-
     if not ldapauth.enabled():
         click.echo("Authentication type is not LDAP (core.authentication_type).", err=True)
     steps = ldapauth.check_connection(sample_user)

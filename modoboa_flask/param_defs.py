@@ -11,6 +11,7 @@ import ipaddress
 import os
 from dataclasses import replace
 
+import ldap.dn
 from flask import current_app, has_app_context
 
 from .addresses import is_address
@@ -42,8 +43,6 @@ def _dn_template_ok(value):
         raise ParamError("Invalid syntax") from None
     if "%(user)s" not in value:
         raise ParamError("Invalid syntax")
-    import ldap.dn
-
     if not ldap.dn.is_dn(value % {"user": "toto"}):
         raise ParamError("Invalid syntax: not a distinguished name")
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from modoboa_flask import signals
 from modoboa_flask.accounts import set_password
-from modoboa_flask.blueprints.identities.services import change_password
+from modoboa_flask.blueprints.identities.services import change_password, update_account
+from modoboa_flask.exceptions import PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, User, UserSession
 from modoboa_flask.passwords import hash_password
@@ -272,3 +273,21 @@ def test_csrf_required_when_enabled(app):
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', dashboard).group(1)
     assert client.post("/auth/logout").status_code == 400
     assert client.post("/auth/logout", headers={"X-CSRFToken": header_token}).status_code == 303
+
+
+def test_password_change_veto_means_the_same_on_every_path(app):
+    """The admin General tab and the profile's path refuse a vetoed account alike."""
+
+    def veto(sender, user, **kw):
+        return [True] if user.username == "vetoed@test.com" else []
+
+    with app.test_request_context(), signals.password_change.connected_to(veto, sender=app):
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        factories.make_domain("test.com")
+        account = db.session.get(User, factories.make_user(username="vetoed@test.com"))
+        with pytest.raises(PermissionDenied, match="can't be changed here"):
+            update_account(admin, account, password="NewSecret1")
+        with pytest.raises(PermissionDenied, match="can't be changed here"):
+            change_password(account, account, "NewSecret1", old_password="whatever")
+        # Another account is not concerned.
+        change_password(admin, admin, "NewSecret1", old_password="password")

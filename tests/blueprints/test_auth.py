@@ -283,10 +283,11 @@ def test_password_change_veto_means_the_same_on_every_path(app):
 
     with app.test_request_context(), signals.password_change.connected_to(veto, sender=app):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
-        factories.make_domain("test.com")
-        account = db.session.get(User, factories.make_user(username="vetoed@test.com"))
+        vetoed = factories.make_user(role="DomainAdmins", username="vetoed@test.com")
+        account = db.session.get(User, vetoed)
         with pytest.raises(PermissionDenied, match="can't be changed here"):
-            update_account(admin, account, password="NewSecret1")
+            update_account(admin, account, username="vetoed@test.com", role="DomainAdmins",
+                           password="NewSecret1")  # fmt: skip
         with pytest.raises(PermissionDenied, match="can't be changed here"):
             change_password(account, account, "NewSecret1", old_password="whatever")
         # Another account is not concerned.

@@ -22,6 +22,7 @@ def create_app(
     app.config.update(overrides or {})
     _finish_config(app)
 
+    # Late: these modules import `modoboa_flask` (its __version__), which is loading now.
     from . import bounds, cli, errors, extensions, health, metrics, plugins, security
     from .blueprints import register_blueprints
 

@@ -3,10 +3,11 @@
 import click
 from flask import g
 
-from . import signals
+from . import ldapauth, plugins, signals
 from .accounts import first_superuser, load_initial_data
 from .extensions import db
 from .repair import repair_command
+from .switchover import SwitchoverError, migrate_from_modoboa
 
 
 def act_as_superuser():
@@ -45,8 +46,6 @@ def load_initial_data_command(admin_username):
 @click.option("--dry-run", is_flag=True, help="Copy, report, then roll everything back.")
 def migrate_from_modoboa_command(source_url, dry_run):
     """Copy a Modoboa 1.6 database (SOURCE_URL, only read) into this app's empty database."""
-    from .switchover import SwitchoverError, migrate_from_modoboa
-
     g.channel = "cli"
     try:
         report = migrate_from_modoboa(source_url, dry_run=dry_run)
@@ -66,8 +65,6 @@ def migrate_from_modoboa_command(source_url, dry_run):
 
 
 def _plugins_initial_data() -> list[str]:
-    from . import plugins
-
     done = []
     for name, plugin in plugins.loaded().items():
         if plugin.load_initial_data is not None:
@@ -80,8 +77,6 @@ def _plugins_initial_data() -> list[str]:
 @click.option("--user", "sample_user", default="", help="A login to look up (e.g. an address).")
 def ldap_check_command(sample_user):
     """Check the LDAP settings: connect, bind, find --user; exit status 1 when a step fails."""
-    from . import ldapauth
-
     if not ldapauth.enabled():
         click.echo("Authentication type is not LDAP (core.authentication_type).", err=True)
     steps = ldapauth.check_connection(sample_user)

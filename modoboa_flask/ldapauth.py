@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import ldap
 from ldap.dn import escape_dn_chars
 from ldap.filter import escape_filter_chars
+from passlib.hash import ldap_salted_sha1
 
 from . import params
 from .passwords import SCHEME_CHOICES, hash_password
@@ -300,8 +301,6 @@ def ldap_hash(raw: str) -> str:
 
 
 def _ssha(raw: str) -> str:
-    from passlib.hash import ldap_salted_sha1
-
     return ldap_salted_sha1.hash(raw)
 
 

@@ -11,10 +11,12 @@ import ipaddress
 import os
 from dataclasses import replace
 
+import ldap.dn
 from flask import current_app, has_app_context
 
 from .addresses import is_address
-from .params import Param, ParamError
+from .params import Param, ParamError, register
+from .passwords import available_schemes
 
 _LDAP = ("authentication_type", "ldap")
 _SEARCHBIND = ("ldap_auth_method", "searchbind")
@@ -41,8 +43,6 @@ def _dn_template_ok(value):
         raise ParamError("Invalid syntax") from None
     if "%(user)s" not in value:
         raise ParamError("Invalid syntax")
-    import ldap.dn
-
     if not ldap.dn.is_dn(value % {"user": "toto"}):
         raise ParamError("Invalid syntax: not a distinguished name")
 
@@ -90,8 +90,6 @@ def _top_redirections() -> list[tuple[str, str]]:
 
 
 def _schemes():
-    from .passwords import available_schemes
-
     return available_schemes()
 
 
@@ -233,3 +231,9 @@ def admin_params() -> list[Param]:
                "created (LDAP)"),
     ]  # fmt: skip
     return [replace(p, order=index * 10) for index, p in enumerate(params, start=1)]
+
+
+def register_defaults() -> None:
+    """Register the core (General) and admin (Administration) parameters."""
+    register(*core_params(), label="General")
+    register(*admin_params(), label="Administration")

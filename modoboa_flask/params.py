@@ -1,7 +1,8 @@
 """Parameter registry: typed global (admin-level) and per-user settings with defaults.
 
-The core registers its parameters once (``param_defs``); a plugin registers its own on the
-app it is loaded into (``register(..., app=app)``), so a disabled plugin leaves no trace.
+The core registers its parameters once (``param_defs.register_defaults``); a plugin
+registers its own on the app it is loaded into (``register(..., app=app)``), so a disabled
+plugin leaves no trace.
 ``GetExtraParameters`` receivers add fields to another app's form. Values live in
 ``core_parameter`` / ``core_userparameter`` as text and are read back typed, with the
 default when unset.
@@ -17,14 +18,13 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from . import signals
+from .booleans import parse_bool
 from .bounds import INT32
 from .extensions import db
 from .models import Parameter, UserParameter
 
 TYPES = ("int", "str", "bool", "choice", "list", "password", "text")
 MASK = "********"
-_TRUE = ("yes", "true", "1", "y", "on")
-_FALSE = ("no", "false", "0", "n", "off", "")
 
 
 class ParamError(ValueError):
@@ -115,10 +115,10 @@ class Param:
 
 
 def _parse_bool(raw) -> bool:
-    text = str(raw).strip().lower()
-    if text not in _TRUE + _FALSE:
-        raise ParamError("Enter yes or no.")
-    return text in _TRUE
+    try:
+        return parse_bool(raw)
+    except ValueError:
+        raise ParamError("Enter yes or no.") from None
 
 
 _BUILTIN: dict[str, Param] = {}
@@ -343,11 +343,3 @@ def set_user(user, key: str, raw) -> object:
         db.session.add(row)
     row.value = param.dump(value)
     return value
-
-
-def register_defaults() -> None:
-    """Register the core (General) and admin (Administration) parameters."""
-    from .param_defs import admin_params, core_params
-
-    register(*core_params(), label="General")
-    register(*admin_params(), label="Administration")

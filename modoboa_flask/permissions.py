@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
+from . import signals
 from .bounds import to_id
 from .exceptions import NotFound, PermissionDenied
 from .extensions import db
@@ -312,8 +313,6 @@ def can_manage_account(user, account) -> bool:
 
 def assignable_roles(user, account=None) -> list[str]:
     """Roles *user* may give to *account* (None = a new account), lowest first."""
-    from . import signals
-
     if user.is_superuser:
         roles = [SIMPLEUSERS, DOMAINADMINS, RESELLERS, SUPERADMINS]
     elif user.role == RESELLERS:

@@ -96,28 +96,10 @@ extra_domain_form = _signal(
 fill_domain_instances = _signal(
     "FillDomainInstances", "kwargs: user, domain, instances (dict to fill by tab id)."
 )
-extra_domain_entries = _signal(
-    "ExtraDomainEntries", "kwargs: user, domfilter, searchquery. Return list of extra rows."
-)
-extra_domain_filters = _signal("ExtraDomainFilters", "no kwargs. Return list[str] filter names.")
-extra_domain_menu_entries = _signal(
-    "ExtraDomainMenuEntries", "kwargs: user. Return list[dict(name, label, url)]."
-)
-extra_domain_import_help = _signal("ExtraDomainImportHelp", "no kwargs. Return list[str].")
 extra_domain_types = _signal("ExtraDomainTypes", "no kwargs. Return list[(value, label)].")
 extra_domain_wizard_steps = _signal(
     "ExtraDomainWizardSteps", "kwargs: user. Return list[FormTab] shown when creating a domain."
 )
-extra_domain_qset_filters = _signal(
-    "ExtraDomainQsetFilters", "kwargs: domfilter, extrafilters. Return list of SQL conditions."
-)
-get_tags_for_domain = _signal(
-    "GetTagsForDomain", "kwargs: domain. Return list[dict(name, label, type)]."
-)
-get_domain_actions = _signal(
-    "GetDomainActions", "kwargs: user, domain. Return list[dict(name, url, title)]."
-)
-get_domain_modify_link = _signal("GetDomainModifyLink", "kwargs: domain. Return [dict(url)].")
 
 # --- relay domains ------------------------------------------------------------------------
 relay_domain_created = _signal("RelayDomainCreated", "kwargs: user, rdomain.")
@@ -170,9 +152,6 @@ user_menu_display = _signal(
     "kwargs: target ('options_menu'|'uprefs_menu'|'top_menu'), user. "
     "Return list[dict(name, label, url)].",
 )
-extra_admin_content = _signal(
-    "ExtraAdminContent", "kwargs: user, target ('leftcol'), currentpage. Return list[str] HTML."
-)
 get_static_content = _signal(
     "GetStaticContent", "kwargs: caller, st_type ('css'|'js'), user. Return list[str] URLs."
 )
@@ -184,8 +163,6 @@ top_notifications = _signal(
 get_extra_parameters = _signal(
     "GetExtraParameters", "kwargs: application, level ('A'|'U'). Return list[Param]."
 )
-extra_uprefs_routes = _signal("ExtraUprefsRoutes", "no kwargs. Return list of URL rules.")
-extra_uprefs_js = _signal("ExtraUprefsJS", "kwargs: user. Return list[str] script URLs.")
 
 # --- session and lifecycle ----------------------------------------------------------------
 user_login = _signal("UserLogin", "kwargs: request, username, password. Return ignored.")

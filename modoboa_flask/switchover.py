@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from . import models as m
 from . import params
 from .extensions import db
+from .health import migrations_current
 
 ROLE_ORDER = (m.SUPERADMINS, m.RESELLERS, m.DOMAINADMINS, m.SIMPLEUSERS)
 # Modoboa table -> our table, copied row for row (ids kept).
@@ -173,8 +174,6 @@ def _insert(model, rows: list[dict]) -> None:
 
 
 def _check_target() -> None:
-    from .health import migrations_current
-
     if not migrations_current():
         raise SwitchoverError("This database is not at the current schema: run `flask db upgrade`.")
     if db.session.scalar(select(func.count()).select_from(m.User)) or db.session.scalar(

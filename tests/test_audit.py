@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from modoboa_flask import audit
 from modoboa_flask.extensions import db
-from modoboa_flask.models import Log, User
+from modoboa_flask.models import Domain, Log, User
 from modoboa_flask.plugins.limits import services as limits
 from tests import factories
 
@@ -150,7 +150,7 @@ def test_account_and_alias_lifecycle_is_audited(actor):
     assert "Secret-1234" not in str(created.changes) + created.message
     identities.update_account(actor, account, first_name="New")
     assert _check(account, "modify", actor, "User").changes["first_name"] == ["Old", "New"]
-    identities.set_account_password(actor, account, "Other-5678x")
+    identities.change_password(actor, account, "Other-5678x")
     assert all("Other-5678x" not in str(r.changes) for r in _logs(object_type="User"))
     alias = identities.create_alias(actor, address="list@audit.test", recipients=["x@example.org"])
     db.session.flush()
@@ -161,3 +161,19 @@ def test_account_and_alias_lifecycle_is_audited(actor):
     assert _logs(object_type="Alias", action="delete")[-1].object_repr == "list@audit.test"
     identities.delete_account(actor, account)
     assert _logs(object_type="User", action="delete")[-1].object_repr == "someone@audit.test"
+
+
+def test_grants_from_the_permissions_tab_are_audited(actor):
+    identities = _service("modoboa_flask.blueprints.identities.services")
+    domain = db.session.get(Domain, factories.make_domain("grant.test"))
+    boss = identities.create_account(
+        actor, username="boss@grant.test", password="Secret-1234", role="DomainAdmins"
+    )
+    identities.update_account(actor, boss, domains=["grant.test"])
+    row = _check(domain, "modify", actor, "Domain")
+    assert row.message == "boss@grant.test now administers domain 'grant.test'"
+    assert row.changes == {"administrators": [None, "boss@grant.test"]}
+    identities.update_account(actor, boss, domains=[])
+    row = _check(domain, "modify", actor, "Domain")
+    assert row.message == "boss@grant.test no longer administers domain 'grant.test'"
+    assert row.changes == {"administrators": ["boss@grant.test", None]}

@@ -1,13 +1,15 @@
 """Blueprint registration: one blueprint per area, URL prefix == name."""
 
-from flask import redirect, url_for
-from flask_login import current_user
-
-from ..permissions import require
+from . import context
+from .landing import root
 
 
 def register_blueprints(app):
     """Register every area's blueprint and the root redirect."""
+    # Late: this package is the parent of every area, so importing any area's services
+    # (the importer, the API do) would otherwise load all the blueprints, and them first.
+    from .api import bp as api_bp
+    from .api import docs_bp as api_docs_bp
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
     from .dkim import bp as dkim_bp
@@ -25,34 +27,8 @@ def register_blueprints(app):
              settings_bp, stats_bp, user_bp, dns_bp, filters_bp, dkim_bp)  # fmt: skip
     for bp in areas:
         app.register_blueprint(bp, url_prefix=f"/{bp.name}")
-    from .api import bp as api_bp
-    from .api import docs_bp as api_docs_bp
-
     # The API's prefix carries its version; its docs blueprint holds two absolute rules.
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp)
     app.add_url_rule("/", endpoint="root", view_func=root)
-    from . import context
-
     context.init_app(app)
-
-
-@require()
-def root():
-    """Send the user to their landing page."""
-    return redirect(landing_url(current_user))
-
-
-def landing_url(user) -> str:
-    """Admins land on the dashboard; simple users on `default_top_redirection`."""
-    if user.is_admin:
-        return url_for("dashboard.index")
-    from .. import params
-
-    target = params.get("core.default_top_redirection")
-    if target and target != "user":
-        try:
-            return url_for(f"{target}.index")
-        except Exception:  # noqa: BLE001 - a plugin that went away: fall back
-            pass
-    return url_for("user.index")

@@ -6,7 +6,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, signals
+from .. import audit
 from ..extensions import db
 from ..models import Log
 
@@ -142,8 +142,3 @@ def load(model, ids: list[int], *relations) -> dict[int, object]:
     for relation in relations:
         stmt = stmt.options(selectinload(relation))
     return {obj.id: obj for obj in db.session.scalars(stmt)}
-
-
-def send(signal, **kwargs) -> None:
-    """Send one lifecycle signal, as the services do."""
-    signals.send(signal, **kwargs)

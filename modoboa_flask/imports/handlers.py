@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from .. import signals
 from ..accounts import set_password
 from ..addresses import clean_list, normalize_address, shown, username_problem
+from ..blueprints.domains import services as domain_area
+from ..blueprints.identities import services as identity_area
 from ..exceptions import BadRequest, PermissionDenied, ServiceError
 from ..extensions import db
 from ..models import DOMAINADMINS, Alias, Domain, DomainAlias, User
@@ -30,17 +32,13 @@ class RowExists(ServiceError):
 
 
 def domain_services():
-    """The domains area's services (imported late: areas load independently)."""
-    from ..blueprints.domains import services
-
-    return services
+    """The domains area's services (the importer calls them, as the UI and the API do)."""
+    return domain_area
 
 
 def identity_services():
     """The identities area's services."""
-    from ..blueprints.identities import services
-
-    return services
+    return identity_area
 
 
 def clean_recipients(values) -> list[str]:
@@ -150,6 +148,7 @@ def import_relay_domain(ctx, fields: list[str]) -> str:
     """`relaydomain` rows (the relay domains plugin must be enabled)."""
     if RELAY_PLUGIN not in current_app.extensions.get("modoboa_plugins", {}):
         raise BadRequest("Relay domains are not enabled here: relaydomain rows can't be imported")
+    # Late: a plugin is imported only when it is enabled (checked just above).
     from ..plugins.relaydomains.services import set_relay_settings
 
     row = rows.parse_relay_domain(fields)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..booleans import parse_bool
 from ..bounds import problem
 from ..exceptions import BadRequest
 from ..models import (
@@ -27,7 +28,6 @@ from ..models import (
 from ..passwords import SCHEME_CHOICES, stored_scheme
 from .cells import restore
 
-TRUE_VALUES = {"true", "1", "yes", "y"}
 ROLES = (SIMPLEUSERS, DOMAINADMINS, RESELLERS, SUPERADMINS)
 # Schemes verify_password understands: a value carrying one of them is an existing hash.
 KNOWN_SCHEMES = set(SCHEME_CHOICES.values()) | {
@@ -36,8 +36,8 @@ KNOWN_SCHEMES = set(SCHEME_CHOICES.values()) | {
 
 
 def to_bool(value: str) -> bool:
-    """Modoboa's CSV booleans: true, 1, yes, y (any case); anything else is false."""
-    return (value or "").strip().lower() in TRUE_VALUES
+    """A CSV boolean: yes, true, 1, y, on (any case) are true; anything else is false."""
+    return parse_bool(value, default=False)
 
 
 def trimmed(fields: list[str]) -> list[str]:

@@ -14,6 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from flask import current_app
+
+from .. import param_defs
+
 GROUP = "modoboa_flask.plugins"
 
 
@@ -73,16 +77,12 @@ def resolve(ref: str) -> Plugin:
 
 def loaded(app=None) -> dict[str, Plugin]:
     """The plugins loaded into *app* (default: the current app), by name."""
-    from flask import current_app
-
     return (app or current_app).extensions.get("modoboa_plugins", {})
 
 
 def init_app(app):
     """Register the core parameters, then load every enabled plugin into *app*."""
-    from .. import params
-
-    params.register_defaults()
+    param_defs.register_defaults()
     app.extensions["modoboa_plugins"] = {}
     app.extensions["modoboa_param_apps"] = ["core", "admin"]
     for ref in app.config.get("PLUGINS", []):

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from modoboa_flask import signals
 from modoboa_flask.accounts import set_password
-from modoboa_flask.blueprints.identities.services import change_own_password
+from modoboa_flask.blueprints.identities.services import change_password, update_account
+from modoboa_flask.exceptions import PermissionDenied
 from modoboa_flask.extensions import db
 from modoboa_flask.models import Log, User, UserSession
 from modoboa_flask.passwords import hash_password
@@ -127,7 +128,9 @@ def test_password_change_ends_other_sessions_only(app):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with here.session_transaction() as sess:
             admin.session_key = sess["_user_id"]
-        change_own_password(admin, "password", "NewSecret1")
+        change_password(
+            admin, admin, "NewSecret1", old_password="password", keep_session=admin.session_key
+        )
         db.session.commit()
     assert here.get("/dashboard/").status_code == 200
     assert there.get("/dashboard/").status_code == 302
@@ -192,18 +195,24 @@ def test_password_change_signal_can_forbid(app):
     with app.test_request_context(), signals.password_change.connected_to(veto, sender=app):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with pytest.raises(PermissionDenied):
-            change_own_password(admin, "password", "NewSecret1")
+            change_password(
+                admin, admin, "NewSecret1", old_password="password", keep_session=admin.session_key
+            )
 
 
-def test_change_own_password_checks_old_and_policy(app):
+def test_change_password_checks_old_and_policy(app):
     from modoboa_flask.exceptions import BadRequest
 
     with app.test_request_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         with pytest.raises(BadRequest, match="Old password"):
-            change_own_password(admin, "wrong", "NewSecret1")
+            change_password(
+                admin, admin, "NewSecret1", old_password="wrong", keep_session=admin.session_key
+            )
         with pytest.raises(BadRequest, match="upper-case"):
-            change_own_password(admin, "password", "newsecret1")
+            change_password(
+                admin, admin, "newsecret1", old_password="password", keep_session=admin.session_key
+            )
 
 
 def test_password_updated_signal(app):
@@ -264,3 +273,22 @@ def test_csrf_required_when_enabled(app):
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', dashboard).group(1)
     assert client.post("/auth/logout").status_code == 400
     assert client.post("/auth/logout", headers={"X-CSRFToken": header_token}).status_code == 303
+
+
+def test_password_change_veto_means_the_same_on_every_path(app):
+    """The admin General tab and the profile's path refuse a vetoed account alike."""
+
+    def veto(sender, user, **kw):
+        return [True] if user.username == "vetoed@test.com" else []
+
+    with app.test_request_context(), signals.password_change.connected_to(veto, sender=app):
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        vetoed = factories.make_user(role="DomainAdmins", username="vetoed@test.com")
+        account = db.session.get(User, vetoed)
+        with pytest.raises(PermissionDenied, match="can't be changed here"):
+            update_account(admin, account, username="vetoed@test.com", role="DomainAdmins",
+                           password="NewSecret1")  # fmt: skip
+        with pytest.raises(PermissionDenied, match="can't be changed here"):
+            change_password(account, account, "NewSecret1", old_password="whatever")
+        # Another account is not concerned.
+        change_password(admin, admin, "NewSecret1", old_password="password")

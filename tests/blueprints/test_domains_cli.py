@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from modoboa_flask.extensions import db
-from modoboa_flask.models import Domain, DomainAlias
+from modoboa_flask.models import Domain, DomainAlias, Log
 
 
 def test_create_and_delete_from_the_shell(app, runner):
@@ -22,3 +22,13 @@ def test_create_and_delete_from_the_shell(app, runner):
         assert db.session.scalar(select(DomainAlias.id)) is None
     missing = runner.invoke(args=["domains", "delete", "shell.com"])
     assert missing.exit_code == 1 and "Domain shell.com not found." in missing.output
+
+
+def test_domain_commands_act_as_the_cli_super_admin(app, runner):
+    assert runner.invoke(args=["domains", "create", "audited.test"]).exit_code == 0
+    with app.app_context():
+        row = db.session.scalars(
+            select(Log).where(Log.object_type == "Domain").order_by(Log.id.desc())
+        ).first()
+        # The one CLI actor: the first super admin, logged on the 'cli' channel.
+        assert (row.username, row.channel) == ("admin", "cli")

@@ -70,7 +70,7 @@ def test_administrators_cannot_set_a_local_password(app, alice, login):
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         account = db.session.get(User, alice["id"])
         with pytest.raises(BadRequest, match="kept in the LDAP directory"):
-            services.set_account_password(admin, account, "Another123")
+            services.change_password(admin, account, "Another123")
         with pytest.raises(BadRequest, match="kept in the LDAP directory"):
             services.update_account(admin, account, password="Another123")
         db.session.rollback()

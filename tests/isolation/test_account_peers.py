@@ -40,7 +40,7 @@ def _run(action: str, actor: User, account: User) -> None:
     elif action == "rename":
         services.update_account(actor, account, username=_new_username(account))
     elif action == "password":
-        services.set_account_password(actor, account, "Secret1234")
+        services.change_password(actor, account, "Secret1234")
     else:
         role = SIMPLEUSERS if account.role == "DomainAdmins" else "DomainAdmins"
         services.update_account(actor, account, role=role)
@@ -83,7 +83,7 @@ def test_refusal_names_the_account(app, world):
         reseller = db.session.get(User, world["r1"])
         peer = db.session.get(User, world["r2"])
         with pytest.raises(ServiceError, match="You may not manage the account r2@a.test"):
-            services.set_account_password(reseller, peer, "Secret1234")
+            services.change_password(reseller, peer, "Secret1234")
 
 
 def _general(account_id, **extra):

@@ -5,6 +5,7 @@ import re
 from sqlalchemy import select
 
 from modoboa_flask import signals
+from modoboa_flask.blueprints.mailserver.generator import parse_checksums
 from modoboa_flask.blueprints.mailserver.postfix_maps import PostfixMap
 from modoboa_flask.extensions import db
 
@@ -270,3 +271,8 @@ def test_a_read_replica_for_lookups_and_the_primary_for_the_quota_dict(app, tmp_
     assert "host=db.example port=5433" in _conf(path)["connect"]  # --dburl: the replica
     dict_conf = (tmp_path / "dovecot-dict-sql.conf.ext").read_text()
     assert "host=primary.example" in dict_conf and "db.example" not in dict_conf
+
+
+def test_one_checksum_parser_for_the_generator_and_the_information_page():
+    lines = ["sql-domains.cf:sqlite:ABCDEF\n", "\n", "junk\n", ":sqlite:00\n", "a.cf:pg:1:2\n"]
+    assert parse_checksums(lines) == {"sql-domains.cf": ("sqlite", "abcdef")}

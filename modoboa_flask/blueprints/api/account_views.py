@@ -139,48 +139,33 @@ def accounts_delete(pk):
     return done(None, 204)
 
 
+def _password_errors(exc: APIError, new_password: str) -> Exception:
+    """DRF's answer: "Password not correct" and, all fields being validated at once, every
+    problem of the new password in the same answer."""
+    if not {"old_password", "new_password"} & set(exc.body):
+        return exc
+    errors = {}
+    if "old_password" in exc.body:
+        errors["password"] = ["Password not correct"]
+    problems = password_problems(new_password)
+    if problems:
+        errors["new_password"] = problems
+    return ValidationError(errors)
+
+
 @operation(bp, "PUT", "/accounts/<pk>/password/", tag=TAG, summary="Change a password",
            permission="accounts.change", body=PASSWORD, update=True, status=200,
            errors=(400, 404, 413, 415))  # fmt: skip
 def accounts_password(pk):
     """Change a password knowing the current one (checks count in the API throttle)."""
     account = load(User, pk, visible())
-    if account.id != g.actor.id:
-        # Before the password check: a peer's password must not be guessable from here.
-        call(identity_services.check_account_scope, g.actor, account)
     data = PASSWORD.load(json_body(), update=True)
-    if not account.is_local:
-        # An LDAP account: the directory checks the current password and takes the new one.
-        call(
-            identity_services.change_directory_password,
-            account,
-            data["password"],
-            data["new_password"],
-            throttle.API,
-            error_fields=("password", "new_password"),
-        )
-        return done(None, 200)
-    # Without the throttle this would let an administrator guess users' current passwords
-    # (which they may reuse elsewhere) at full speed.
-    errors = {}
     try:
-        matched = throttle.checked_password(
-            throttle.API, account.username, data["password"], account.password
-        )
+        call(identity_services.change_password, g.actor, account, data["new_password"],
+             old_password=data["password"], channel=throttle.API,
+             fields={"password": "new_password"})  # fmt: skip
     except throttle.Throttled as exc:
         raise throttled(exc.retry_after) from None
-    if not matched:
-        errors["password"] = ["Password not correct"]
-    problems = password_problems(data["new_password"])
-    if problems:
-        errors["new_password"] = problems
-    if errors:
-        raise ValidationError(errors)
-    call(
-        identity_services.set_account_password,
-        g.actor,
-        account,
-        data["new_password"],
-        fields={"password": "new_password"},
-    )
+    except APIError as exc:
+        raise _password_errors(exc, data["new_password"]) from None
     return done(None, 200)

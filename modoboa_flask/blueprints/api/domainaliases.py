@@ -6,6 +6,7 @@ from flask import g, request
 from sqlalchemy import false
 
 from ...bounds import max_length
+from ...extensions import db
 from ...models import Domain, DomainAlias
 from ...permissions import has_perm, visible_domain_aliases, visible_domains
 from ..domains import services as domain_services
@@ -48,8 +49,6 @@ def _visible():
 
 def _target(pk: int) -> Domain:
     """The target domain: 400 on `target` when unknown or out of the caller's reach."""
-    from ...extensions import db
-
     domain = db.session.get(Domain, pk)
     if domain is None:
         raise APIError(400, {"target": [f'Invalid pk "{pk}" - object does not exist.']})

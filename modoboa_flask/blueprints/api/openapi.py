@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ... import __version__
+from .fields import Nested
 from .paging import LIST_HEADERS, PAGING_QUERY
 from .registry import OPERATIONS, Operation
 
@@ -139,8 +140,6 @@ def _success(op: Operation, schemas: dict) -> dict:
 
 def _nested(schema, schemas: dict) -> None:
     """Nested objects: one component serves requests and responses (output is a superset)."""
-    from .fields import Nested
-
     for spec in schema.fields.values():
         if isinstance(spec, Nested):
             schemas[spec.schema_obj.name] = spec.schema_obj.openapi(request=True)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import request
 from sqlalchemy import func, or_, select
 
+from ... import params
 from ...bounds import INT32
 from ...extensions import db
 from .errors import APIError, json_response
@@ -62,8 +63,6 @@ def search_filter(stmt, columns):
 def list_response(stmt, *, order_by, search=(), serialize):
     """Answer the list *stmt* (an ORM select), searched, ordered, maybe paged, serialized in
     one batch (*serialize* takes the rows and returns JSON-ready items)."""
-    from ... import params
-
     stmt = search_filter(stmt, search)
     paged = "page" in request.args or "page_size" in request.args
     page = int_arg("page", default=1, maximum=INT32[1])  # OFFSET stays within 64 bits

@@ -7,7 +7,7 @@ from ... import signals
 from ...forms import EmptyForm
 from ...permissions import public, require
 from ...security import safe_next
-from .. import landing_url
+from ..landing import landing_url
 from . import bp
 from .forms import LoginForm
 from .services import LoginRefused, authenticate, log_in, log_out

@@ -1,21 +1,19 @@
 """DKIM keys per domain: generate, publish, rotate; signer tables for OpenDKIM and rspamd."""
 
 from flask import Blueprint
+from sqlalchemy import event
+
+from ... import signals
+from ...extensions import db
 
 # cli_group=None: `flask generate-dkim-maps`, beside `flask generate-postfix-maps`.
 bp = Blueprint("dkim", __name__, cli_group=None)
 
-from . import cli, views  # noqa: E402,F401
+from . import cli, services, views  # noqa: E402,F401
 
 
 @bp.record_once
 def _connect(state):
-    from sqlalchemy import event
-
-    from ... import signals
-    from ...extensions import db
-    from . import services
-
     # Per app, with a sender: only apps that register this blueprint react.
     signals.domain_deleted.connect(services.domain_deleted, sender=state.app)
     signals.domain_modified.connect(services.domain_modified, sender=state.app)

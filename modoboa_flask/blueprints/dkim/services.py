@@ -292,6 +292,7 @@ def check_now(actor: User, domain: Domain) -> checks.Result:
     )
     if last and utcnow() - last < timedelta(seconds=CHECK_INTERVAL):
         raise Conflict(f"Checked less than {CHECK_INTERVAL} seconds ago: wait a moment.")
+    # Late: dns.services imports this module (the DKIM record check).
     from ..dns import services as dns_services
 
     result = check_publication(domain, Lookup(make_resolver(3.0)))

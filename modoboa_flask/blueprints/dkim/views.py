@@ -10,6 +10,7 @@ from ...extensions import db
 from ...htmx import is_htmx, render_page_or_fragment
 from ...models import Domain
 from ...permissions import can_manage_dkim, get_visible_or_404, require
+from ..dns import services as dns_services
 from . import bp, services
 from .keys import KEY_LENGTHS
 
@@ -109,8 +110,6 @@ def _act(domain, action, message):
 
 
 def _check_message(domain) -> str:
-    from ..dns import services as dns_services
-
     return "DNS checked: " + dns_services.report(domain)["checks"]["dkim"]["message"]
 
 

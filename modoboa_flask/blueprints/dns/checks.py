@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import dns.reversename
 
+from ..dkim.keys import parse_record, record_name
 from .resolver import DnsUnavailable, Lookup
 
 OK, WARNING, ERROR, UNKNOWN = "ok", "warning", "error", "unknown"
@@ -330,8 +331,6 @@ class DkimKeySpec:
 
 def dkim_published(lookup: Lookup, domain: str, key: DkimKeySpec) -> bool:
     """True when `selector._domainkey.domain` publishes exactly *key*'s public key."""
-    from ..dkim.keys import parse_record, record_name
-
     records = [parse_record(t) for t in lookup.txt(record_name(key.selector, domain))]
     records = [r for r in records if r]
     return len(records) == 1 and records[0]["p"] == key.public_key

@@ -31,6 +31,7 @@ from ...models import (
 from ...params import get as param
 from ...permissions import visible_domains
 from ..dkim import services as dkim_services
+from ..domains.queries import administrators
 from . import checks, verification
 from .checks import ERROR, OK, UNKNOWN, WARNING, Result
 from .resolver import DnsUnavailable, Lookup, dnsbl_name, dnsbl_providers, make_resolver
@@ -370,8 +371,6 @@ def pending_alert(domain: Domain) -> tuple[list[DomainCheck], str] | None:
 
 def alert_recipients(domain: Domain, emails=(), admins: bool = True) -> list[str]:
     """The given addresses plus, unless *admins* is false, the domain's administrators'."""
-    from ..domains.queries import administrators
-
     found = list(emails)
     if admins:
         found += [u.email for u in administrators(domain) if u.email]

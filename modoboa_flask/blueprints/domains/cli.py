@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ...accounts import first_superuser
+from ...cli import act_as_superuser
 from ...exceptions import ServiceError
 from ...extensions import db
 from ...models import Domain
 from . import bp, services
 from .names import normalize_domain_name
-
-
-def _actor():
-    actor = first_superuser()
-    if actor is None:
-        raise click.ClickException(
-            "No super administrator exists: run `flask load-initial-data` first."
-        )
-    return actor
 
 
 @bp.cli.command("create")
@@ -30,7 +21,7 @@ def create_command(name, quota, aliases, disabled):
     """Create a domain."""
     try:
         domain = services.create_domain(
-            _actor(), name=name, quota=quota, aliases=aliases, enabled=not disabled
+            act_as_superuser(), name=name, quota=quota, aliases=aliases, enabled=not disabled
         )
         db.session.commit()
     except ServiceError as exc:
@@ -50,7 +41,7 @@ def delete_command(name, remove_mailboxes):
         )
         if domain is None:
             raise click.ClickException(f"Domain {name} not found.")
-        services.delete_domain(_actor(), domain, keep_mailboxes=not remove_mailboxes)
+        services.delete_domain(act_as_superuser(), domain, keep_mailboxes=not remove_mailboxes)
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

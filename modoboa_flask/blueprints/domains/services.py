@@ -6,7 +6,7 @@ sends the lifecycle signals and the audit log, and never commits (the caller doe
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ... import audit, params, quota_pool, signals
 from ...accounts import first_superuser
@@ -16,6 +16,7 @@ from ...extensions import db
 from ...models import DOMAINADMINS, RESELLERS, Alias, Domain, DomainAdmin, Mailbox, User
 from ...permissions import authorize, can_manage_account, manageable_condition
 from ..dns import verification
+from ..identities.grants import grant_domain, revoke_domains
 from .admin_account import create_domain_admin
 from .alias_services import (
     add_alias_row,
@@ -268,40 +269,24 @@ def _grant(actor, domain: Domain, account: User) -> DomainAdmin:
     )
     if db.session.scalar(exists) is not None:
         raise Conflict(f"{account.username} already administers this domain.", field="add")
-    signals.send(signals.can_create_object, context=domain, object_type="domain_admins", count=1)
-    grant = DomainAdmin(domain_id=domain.id, user_id=account.id)
-    db.session.add(grant)
-    db.session.flush()
-    audit.record(
-        f"{account.username} now administers domain '{domain.name}'",
-        action="modify",
-        obj=domain,
-        changes={"administrators": [None, account.username]},
-    )
-    return grant
+    return grant_domain(domain, account)
 
 
 def remove_domain_admin(actor, domain: Domain, account: User) -> None:
     """Stop *account* administering *domain* (an owner hands the domain to a super admin)."""
     if not actor.is_superuser:
         raise PermissionDenied("Only super administrators may change a domain's administrators.")
-    granted = db.session.execute(
-        delete(DomainAdmin).where(
+    granted = db.session.scalar(
+        select(DomainAdmin.id).where(
             DomainAdmin.domain_id == domain.id, DomainAdmin.user_id == account.id
         )
-    ).rowcount
+    )
     is_owner = domain.owner_id == account.id
-    if not granted and not is_owner:
+    if granted is None and not is_owner:
         raise NotFound(f"{account.username} does not administer this domain.", field="remove")
     if is_owner:
         signals.send(signals.domain_ownership_removed, owner=account, domain=domain)
         heir = first_superuser()
         domain.owner_id = heir.id if heir is not None else None
     db.session.flush()
-    audit.record(
-        f"{account.username} no longer administers domain '{domain.name}'",
-        action="modify",
-        obj=domain,
-        changes={"administrators": [account.username, None]},
-        level="WARNING",
-    )
+    revoke_domains(account, [domain])

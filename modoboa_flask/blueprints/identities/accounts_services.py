@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
-from ... import audit, signals
+from ... import audit, ldapauth, signals, throttle
 from ...accounts import set_password, set_role
 from ...addresses import domain_or_empty, normalize_address, username_problem
 from ...exceptions import BadRequest, Conflict, PermissionDenied
@@ -234,7 +234,7 @@ def update_account(actor, account: User, **changes) -> User:
     if "domains" in changes:
         set_domains(actor, account, changes["domains"])
     if changes.get("password"):
-        set_account_password(actor, account, changes["password"])
+        change_password(actor, account, changes["password"])
     db.session.flush()
     record_change(
         f"Account '{account.username}' modified", account, before, account_snapshot(account)
@@ -279,20 +279,70 @@ def _update_mailbox(actor, account: User, changes: dict) -> None:
         mailboxes.set_sender_addresses(actor, mailbox, changes["sender_addresses"])
 
 
-def set_account_password(actor, account: User, raw: str, keep_session=None) -> None:
-    """Give *account* a new password (policy checked, other sessions ended)."""
+OLD_PASSWORD_MISMATCH = "Old password mismatch"
+
+
+def password_change_allowed(account: User) -> bool:
+    """False when a PasswordChange receiver forbids changing *account*'s password here."""
+    return True not in signals.collect(signals.password_change, user=account)
+
+
+def change_password(
+    actor, account: User, raw: str, *, old_password=None, channel=throttle.WEB, keep_session=None
+) -> None:
+    """The one password change (admin form, profile, API): scope, veto, old password, policy.
+
+    A PasswordChange veto means nobody changes this account's password through this
+    application (its password lives elsewhere), whoever asks. With *old_password* the
+    current password is checked first, throttled like logins on *channel*:
+    `throttle.Throttled` goes up to the caller, which answers it its own way. Other
+    sessions end (all but *keep_session*); the change is audited.
+    """
     if actor.id != account.id:
         require_perm(actor, "accounts.change")
         check_account_scope(actor, account)
-    if not account.is_local:
+    if not account.is_local and old_password is None:
         # The directory is the only judge of an LDAP account's password: no local copy.
         raise BadRequest(DIRECTORY_PASSWORD, field="password")
-    if True in signals.collect(signals.password_change, user=account):
+    if not password_change_allowed(account):
         raise PermissionDenied("This account's password can't be changed here", field="password")
+    if not account.is_local:
+        _change_in_directory(account, old_password, raw, channel, keep_session)
+        return
+    if old_password is not None and not throttle.checked_password(
+        channel, account.username.lower(), old_password, account.password
+    ):
+        raise BadRequest(OLD_PASSWORD_MISMATCH, field="old_password")
     _check_password(raw)
     set_password(account, raw, keep_session=keep_session)
     audit.record(
         f"Password of account '{account.username}' changed",
+        action="password",
+        obj=account,
+        level="WARNING",
+    )
+
+
+def _change_in_directory(account: User, old: str, raw: str, channel: str, keep_session) -> None:
+    """An LDAP account's password: the directory checks *old* and takes *raw* (no local copy).
+
+    The policy first (a weak password never reaches the directory); the directory's check
+    counts in the same throttle as local re-checks.
+    """
+    _check_password(raw)
+    try:
+        changed = throttle.checked(
+            channel,
+            account.username.lower(),
+            lambda: ldapauth.change_password(account.username, old or "", raw),
+        )
+    except ldapauth.DirectoryUnavailable as exc:
+        raise BadRequest(str(exc), field="old_password", status=503) from None
+    if not changed:
+        raise BadRequest(OLD_PASSWORD_MISMATCH, field="old_password")
+    end_sessions(account.id, keep_key=keep_session)
+    audit.record(
+        f"Password of account '{account.username}' changed in the LDAP directory",
         action="password",
         obj=account,
         level="WARNING",

@@ -20,6 +20,7 @@ from ...bounds import Fits
 from ...forms import strong_password
 from ...models import Alias, Mailbox, User
 from ...permissions import ROLE_LABELS
+from .services import allowed_roles
 
 ONE_PER_LINE = "One address per line."
 
@@ -51,8 +52,6 @@ class AccountGeneralForm(FlaskForm):
 
     def setup(self, user, account, creating: bool = False):
         """Offer only the roles *user* may give; hide what they may not touch."""
-        from .services import allowed_roles
-
         roles = allowed_roles(user, account)
         self.role.choices = [SelectChoice(r, ROLE_LABELS.get(r, r)) for r in roles]
         if len(roles) <= 1:

@@ -9,6 +9,7 @@ from ...addresses import normalize_address
 from ...exceptions import BadRequest, PermissionDenied
 from ...extensions import db
 from ...models import Alias
+from .accounts_services import check_account_scope
 from .alias_services import drop_aliases, set_recipients, snapshot
 from .common import is_local_domain, record_change, split
 
@@ -31,8 +32,6 @@ def get_forward(account) -> Alias | None:
 
 def set_forward(actor, account, destinations, keep_copy) -> Alias | None:
     """Forward *account*'s mail to external *destinations* (none = remove the forward)."""
-    from .accounts_services import check_account_scope
-
     if actor.id != account.id:
         check_account_scope(actor, account)
     mailbox = account.mailbox

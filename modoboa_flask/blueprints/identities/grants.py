@@ -1,10 +1,15 @@
-"""Domain grants of administrators (the Permissions tab): DomainAdmin rows."""
+"""Domain grants of administrators: DomainAdmin rows.
+
+`grant_domain` and `revoke_domains` are the only writers of these rows (the account's
+Permissions tab, the domain's Administrators tab and the API all go through them), so
+every grant and every revocation leaves an audit row on the domain.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from ... import signals
+from ... import audit, signals
 from ...addresses import normalize_domain
 from ...exceptions import BadRequest, PermissionDenied
 from ...extensions import db
@@ -32,17 +37,45 @@ def set_domains(actor, account: User, names) -> None:
         if not is_domain_admin_of(actor, domains.get(name) or current[name]):
             raise PermissionDenied(NO_ACCESS, field="domains")
     for name in sorted(wanted - set(current)):
-        signals.send(
-            signals.can_create_object, context=domains[name], object_type="domain_admins", count=1
-        )
-        db.session.add(DomainAdmin(domain_id=domains[name].id, user_id=account.id))
-    removed = [current[name].id for name in set(current) - wanted]
-    if removed:
-        db.session.execute(
+        grant_domain(domains[name], account)
+    revoke_domains(account, [current[name] for name in sorted(set(current) - wanted)])
+
+
+def grant_domain(domain: Domain, account: User) -> DomainAdmin:
+    """Let *account* administer *domain*: the domain_admins limit, the row, an audit row.
+
+    The caller has checked that the actor may do it and that the grant is new.
+    """
+    signals.send(signals.can_create_object, context=domain, object_type="domain_admins", count=1)
+    grant = DomainAdmin(domain_id=domain.id, user_id=account.id)
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(
+        f"{account.username} now administers domain '{domain.name}'",
+        action="modify",
+        obj=domain,
+        changes={"administrators": [None, account.username]},
+    )
+    return grant
+
+
+def revoke_domains(account: User, domains) -> int:
+    """Stop *account* administering *domains*; one audit row per grant removed."""
+    removed = 0
+    for domain in domains:
+        removed += db.session.execute(
             delete(DomainAdmin).where(
-                DomainAdmin.user_id == account.id, DomainAdmin.domain_id.in_(removed)
+                DomainAdmin.user_id == account.id, DomainAdmin.domain_id == domain.id
             )
+        ).rowcount
+        audit.record(
+            f"{account.username} no longer administers domain '{domain.name}'",
+            action="modify",
+            obj=domain,
+            changes={"administrators": [account.username, None]},
+            level="WARNING",
         )
+    return removed
 
 
 def administered_domain_names(account: User) -> list[str]:

@@ -10,6 +10,7 @@ from ...exceptions import BadRequest, Conflict, PermissionDenied
 from ...extensions import db
 from ...models import Alias, AliasRecipient, Mailbox, SenderAddress, User
 from ...permissions import is_domain_admin_of
+from .alias_services import prune_empty_aliases
 from .common import NO_ACCESS, administered_domain, check_address_scope, find_domain, split
 
 
@@ -142,8 +143,6 @@ def mailbox_alias_addresses(mailbox: Mailbox) -> list[str]:
 
 def set_mailbox_aliases(actor, mailbox: Mailbox, addresses, enabled: bool = True) -> None:
     """Make exactly *addresses* deliver to *mailbox* (aliases left empty are removed)."""
-    from .alias_services import prune_empty_aliases
-
     wanted = clean_list(addresses, "aliases")
     current = set(mailbox_alias_addresses(mailbox))
     for address in wanted:
@@ -210,8 +209,6 @@ def set_sender_addresses(actor, mailbox: Mailbox, addresses) -> None:
 # --- removal ------------------------------------------------------------------------------
 def remove_mailbox(actor, mailbox: Mailbox, keep_dir: bool) -> None:
     """Delete *mailbox* with its self-alias, quota row, senders and recipient entries."""
-    from .alias_services import prune_empty_aliases
-
     address = mailbox.full_address
     if not keep_dir:
         check_stored_local_part(mailbox.address, address, "delete")

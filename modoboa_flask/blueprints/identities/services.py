@@ -6,32 +6,26 @@ never commits. The code lives in modules split along seams; this module is the e
 
 from .accounts_services import (
     allowed_roles,
+    change_password,
     check_account_scope,
     check_username_domain,
     create_account,
     delete_account,
-    set_account_password,
+    password_change_allowed,
     update_account,
 )
 from .alias_services import check_alias_scope, create_alias, delete_aliases, update_alias
 from .forward_services import LOCAL_FORWARD, get_forward, set_forward
 from .grants import administered_domain_names
 from .mailboxes import mailbox_alias_addresses
-from .self_service import (
-    PROFILE_FIELDS,
-    change_directory_password,
-    change_own_password,
-    password_change_allowed,
-    update_profile,
-)
+from .self_service import PROFILE_FIELDS, update_profile
 
 __all__ = [
     "LOCAL_FORWARD",
     "PROFILE_FIELDS",
     "administered_domain_names",
     "allowed_roles",
-    "change_directory_password",
-    "change_own_password",
+    "change_password",
     "check_account_scope",
     "check_alias_scope",
     "check_username_domain",
@@ -42,7 +36,6 @@ __all__ = [
     "get_forward",
     "mailbox_alias_addresses",
     "password_change_allowed",
-    "set_account_password",
     "set_forward",
     "update_account",
     "update_alias",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
+from ...booleans import parse_bool
 from ...exceptions import PermissionDenied
 from ...imports import FileProblem, Options, run_import, uploads
 from ...imports.export import (
@@ -100,7 +101,8 @@ def export(kind):
     user = current_user._get_current_object()
     try:
         check_sepchar(sepchar)
-        asked = kind == "identities" and request.args.get("with_passwords") in ("1", "on", "true")
+        asked = parse_bool(request.args.get("with_passwords"), default=False)
+        asked = asked and kind == "identities"
         with_passwords = check_with_passwords(user, asked)
     except FileProblem as exc:
         abort(400, str(exc))

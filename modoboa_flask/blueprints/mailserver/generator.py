@@ -60,19 +60,28 @@ def parse_map_file(path: str) -> dict[str, str]:
     return values
 
 
+def parse_checksums(lines) -> dict[str, tuple[str, str]]:
+    """{filename: (dbtype, md5)} from the lines of a checksum file (`file:dbtype:md5`).
+
+    The one reader of the format: the generator and the Information page both use it.
+    Lines of another shape are skipped.
+    """
+    result = {}
+    for line in lines:
+        parts = line.strip().split(":")
+        if len(parts) == 3 and parts[0]:
+            result[parts[0]] = (parts[1], parts[2].lower())
+    return result
+
+
 def read_checksums(destdir: str, filename: str = CHECKSUM_FILE) -> dict[str, tuple[str, str]]:
     """{filename: (dbtype, md5)} from the checksum file (empty when there is none)."""
     path = os.path.join(destdir, filename)
     refuse_link(path)
     if not os.path.exists(path):
         return {}
-    result = {}
     with open(path) as fh:
-        for line in fh:
-            parts = line.strip().split(":")
-            if len(parts) == 3:
-                result[parts[0]] = (parts[1], parts[2])
-    return result
+        return parse_checksums(fh)
 
 
 def generate_postfix_maps(

@@ -9,8 +9,7 @@ from sqlalchemy import text
 
 from ... import __version__, plugins
 from ...extensions import db
-
-CHECKSUM_FILE = "modoboa-postfix-maps.chk"
+from ..mailserver.generator import CHECKSUM_FILE, parse_checksums
 
 
 def versions() -> list[dict]:
@@ -69,18 +68,16 @@ def postfix_maps_status(directory: str) -> dict:
     path = os.path.join(directory, CHECKSUM_FILE)
     try:
         with open(path) as fh:
-            lines = [line.strip() for line in fh if line.strip()]
+            recorded = parse_checksums(fh)
     except OSError:
         result["error"] = f"No {CHECKSUM_FILE} in {directory}: maps were never generated there."
         result["up_to_date"] = False
         return result
-    for line in lines:
-        name, _sep, rest = line.partition(":")
-        dbtype, _sep, checksum = rest.rpartition(":")
+    for name, (dbtype, checksum) in recorded.items():
         file_path = os.path.join(directory, name)
         if not os.path.isfile(file_path):
             status = "missing"
-        elif _md5(file_path) == checksum.lower():
+        elif _md5(file_path) == checksum:
             status = "up to date"
         else:
             status = "modified"

@@ -10,6 +10,7 @@ from ... import audit, params
 from ...bounds import problem
 from ...exceptions import BadRequest, NotFound
 from ...extensions import db
+from ...ldapauth import Step, check_connection
 from ...models import Log
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -138,8 +139,6 @@ def known_loggers() -> list[str]:
 
 def check_ldap(raw: dict, sample_user: str) -> list:
     """Run the LDAP connection check with the General tab's submitted (unsaved) values."""
-    from ...ldapauth import Step, check_connection
-
     definitions = app_params("core")
     values, errors = params.validate(definitions, params.values("core"), raw)
     labels = {p.name: p.label for p in definitions}

@@ -7,7 +7,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
+from ... import throttle
 from ...bounds import Fits
+from ...exceptions import BadRequest, ServiceError
 from ...forms import service_call, strong_password
 from ...models import User
 from ...permissions import require
@@ -43,10 +45,27 @@ class ProfileForm(FlaskForm):
     )
 
 
+# The password service's field names -> this form's.
+_PASSWORD_FIELDS = {"old_password": "oldpassword", "password": "newpassword"}
+
+
+def _change_password(form) -> None:
+    user = current_user._get_current_object()
+    try:
+        services.change_password(user, user, form.newpassword.data,
+                                 old_password=form.oldpassword.data or "",
+                                 keep_session=user.session_key)  # fmt: skip
+    except throttle.Throttled as exc:
+        raise BadRequest(throttle.THROTTLED, field="oldpassword", status=429) from exc
+    except ServiceError as exc:
+        field = _PASSWORD_FIELDS.get(exc.field, exc.field)
+        raise type(exc)(exc.message, field=field, status=exc.status) from None
+
+
 def _save(form) -> None:
     # The password first: its check commits a failed attempt, which must not save the profile.
     if "newpassword" in form and form.newpassword.data:
-        services.change_own_password(current_user, form.oldpassword.data, form.newpassword.data)
+        _change_password(form)
     fields = {name: form[name].data for name in services.PROFILE_FIELDS}
     services.update_profile(current_user, **fields)
 

@@ -14,6 +14,7 @@ from ... import params
 from ...extensions import db
 from ...models import Domain, User
 from .. import Plugin
+from . import receivers, services
 from .definitions import DOMAIN_LIMITS, USER_LIMITS, LimitTemplate
 
 __all__ = ["LimitTemplate", "plugin"]
@@ -55,8 +56,6 @@ def _params() -> list[params.Param]:
 
 def load(app) -> None:
     """Register the Limits parameters, the tab templates and the receivers on *app*."""
-    from . import receivers
-
     params.register(*_params(), label="Limits", app=app)
     app.register_blueprint(bp)
     receivers.connect(app)
@@ -64,8 +63,6 @@ def load(app) -> None:
 
 def load_initial_data() -> list[str]:
     """Give every existing account and domain its limit rows (defaults; idempotent)."""
-    from . import services
-
     done = 0
     for account in db.session.scalars(select(User)):
         before = len(services.user_rows(account))

@@ -8,6 +8,7 @@ from ... import audit, params
 from ...bounds import problem
 from ...exceptions import BadRequest, LimitReached, PermissionDenied
 from ...extensions import db
+from ...imports.bulk import insert_rows
 from ...models import (
     DOMAINADMINS,
     RESELLERS,
@@ -77,8 +78,6 @@ def create_user_limits(account, creator=None) -> None:
         # One multi-row INSERT, no ORM objects; readers select the rows (user_rows) when they
         # need them. insert_rows skips SQLAlchemy's per-row parameter machinery (a 100,000-
         # account import writes 500,000 limit rows).
-        from ...imports.bulk import insert_rows
-
         insert_rows(UserObjectLimit, rows)
 
 

@@ -8,12 +8,12 @@ services of master.cf. Enable with ``PLUGINS = ["modoboa_flask.plugins.relaydoma
 from ... import params, signals
 from .. import Plugin
 from . import handlers
+from .views import bp
 
 _RECEIVERS = [
     (signals.extra_domain_form, handlers.extra_domain_form),
     (signals.extra_domain_wizard_steps, handlers.extra_domain_wizard_steps),
     (signals.extra_domain_types, handlers.extra_domain_types),
-    (signals.get_tags_for_domain, handlers.tags_for_domain),
     (signals.domain_modified, handlers.domain_modified),
     (signals.domain_deleted, handlers.domain_deleted),
     (signals.domain_alias_created, handlers.domain_alias_created),
@@ -24,8 +24,6 @@ _RECEIVERS = [
 
 def load(app):
     """Register the parameter, the signal receivers and the services page on *app*."""
-    from .views import bp
-
     params.register(
         params.Param(
             "relaydomains",

@@ -62,17 +62,6 @@ def extra_domain_types(app, **kw):
     return [(services.RELAY_TYPE, "Relay domain")]
 
 
-def tags_for_domain(app, domain=None, **kw):
-    """Relay domain tags: the type and the service."""
-    row = services.relay_settings(domain) if domain is not None else None
-    if row is None:
-        return []
-    return [
-        {"name": "relaydomain", "label": "Relay Domain", "type": "dom"},
-        {"name": row.service.name, "label": "service:", "type": "srv"},
-    ]
-
-
 def domain_modified(app, domain=None, oldname=None, **kw):
     """A relay domain changed (RelayDomainModified) or stopped being one (its row goes)."""
     row = services.relay_settings(domain)

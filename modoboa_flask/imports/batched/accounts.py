@@ -1,13 +1,19 @@
-"""Bulk writing of checked simple-user rows: what `create_account` + `create_mailbox` write."""
+"""Batched `account` rows: checked in sets, written as `create_account` + `create_mailbox` do."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from .. import audit, signals
-from ..extensions import db
-from ..models import SIMPLEUSERS, Alias, AliasRecipient, Mailbox, Quota, User, utcnow
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
+from sqlalchemy import func, select
+
+from ... import audit, signals
+from ...blueprints.identities.common import account_snapshot
+from ...exceptions import ServiceError
+from ...extensions import db
+from ...models import SIMPLEUSERS, Alias, AliasRecipient, Mailbox, Quota, User, utcnow
+from .. import handlers, rows
+from ..bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
+from .base import BaseBatch, Doubtful
 
 
 def _user_values(actor, item, now) -> dict:
@@ -25,8 +31,6 @@ def _user_values(actor, item, now) -> dict:
 
 def _snapshot(values: dict, item: dict) -> dict:
     """The account's audited fields, computed by the identities service's own function."""
-    from ..blueprints.identities.common import account_snapshot
-
     mailbox = SimpleNamespace(quota=item["quota"], use_domain_quota=item["use_domain_quota"])
     return account_snapshot(SimpleNamespace(**values, mailbox=mailbox))
 
@@ -97,3 +101,83 @@ def _events(actor, clean, user_ids, mailbox_ids) -> None:
                 signals.send(signals.account_imported, user=actor, account=accounts[user_id],
                              row=item["row"].extra)  # fmt: skip
     db.session.flush()
+
+
+class AccountBatch(BaseBatch):
+    """Simple users with a mailbox and a ready password hash."""
+
+    limit_name = "mailboxes"
+
+    def check(self, todo) -> int | None:
+        """Judge *todo* in order; return the index of the first doubtful row (or None)."""
+        names, lowered = [], []
+        for _n, _f, row in todo:
+            try:
+                username = handlers.simple_user_address(row)
+            except ServiceError:
+                username = ""
+            names.append(username)
+            lowered.append(username.lower())
+        taken = dict(
+            db.session.execute(
+                select(func.lower(User.username), User.id).where(
+                    func.lower(User.username).in_([n for n in lowered if n])
+                )
+            ).all()
+        )
+        domains = self.domains({n.rpartition("@")[2] for n in names if n})
+        locals_by_domain = self._mailboxes(names, domains)
+        seen: set[str] = set()
+        for index, (number, fields, row) in enumerate(todo):
+            try:
+                self._check_one(row, names[index], taken, domains, locals_by_domain, seen,
+                                number, fields)  # fmt: skip
+            except Doubtful:
+                return index
+            except ServiceError as exc:
+                self.verdict(number, exc)
+        return None
+
+    def _mailboxes(self, names, domains) -> set[tuple[int, str]]:
+        ids = [d.id for d in domains.values()]
+        parts = {n.rpartition("@")[0] for n in names if n}
+        if not ids or not parts:
+            return set()
+        stmt = select(Mailbox.domain_id, Mailbox.address).where(
+            Mailbox.domain_id.in_(ids), Mailbox.address.in_(parts)
+        )
+        return {tuple(pair) for pair in db.session.execute(stmt).all()}
+
+    def _check_one(self, row, username, taken, domains, mailboxes, seen, number, fields):
+        ctx = self.ctx
+        if not username:
+            username = handlers.simple_user_address(row)  # raises the same message again
+        if username.lower() in seen:
+            raise handlers.duplicate("account", username)
+        local, _, domain_name = username.rpartition("@")
+        domain = domains.get(domain_name)
+        if domain is not None and domain.id not in self.mine:
+            raise Doubtful  # another tenant's domain: the row-by-row path refuses it
+        handlers.existing(ctx, "account", username, taken.get(username.lower()), User)
+        if domain is None:
+            raise handlers.unknown_mail_domain("account", row.username, domain_name)
+        stored, _raw = rows.password_for(row, ctx.crypt_password)
+        if domain.id not in self.mine or domain.type != "domain":
+            raise Doubtful
+        if (domain.id, local) in mailboxes:
+            raise Doubtful
+        if domain.quota:
+            raise Doubtful  # the pool binds every role (quota_pool): it needs a running total
+        seen.add(username.lower())
+        if row.quota is None:
+            quota, use_default = domain.default_mailbox_quota or 0, True
+        else:
+            quota, use_default = row.quota, False
+        self.clean.append({
+            "number": number, "fields": fields, "row": row, "username": username,
+            "local": local, "domain": domain, "password": stored, "quota": quota,
+            "use_domain_quota": use_default, "done": f"account {username}",
+        })  # fmt: skip
+
+    def insert(self) -> None:
+        insert_accounts(self.ctx, self.clean)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from .. import signals
-from ..addresses import normalize_address
-from ..exceptions import ServiceError
-from ..extensions import db
-from ..models import Alias, AliasRecipient, Mailbox, utcnow
-from . import handlers
-from .bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
-from .fast import BaseBatch, Doubtful
+from ... import signals
+from ...addresses import normalize_address
+from ...exceptions import ServiceError
+from ...extensions import db
+from ...models import Alias, AliasRecipient, Mailbox, utcnow
+from .. import handlers
+from ..bulk import AuditRows, insert_ids, insert_rows, listened, load, select_in
+from .base import BaseBatch, Doubtful
 
 
 def _address(row) -> str:
